@@ -1,0 +1,202 @@
+"""Customs declarations as VNACCS holds them, their goods lines and their outcomes."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from enterprises.models import Enterprise
+from stq02.models import Unit
+from stq02.scoping import ScopedManager
+
+VND = {"max_digits": 20, "decimal_places": 0}
+FOREIGN = {"max_digits": 20, "decimal_places": 4}
+RATE = {"max_digits": 7, "decimal_places": 3}
+
+
+class Declaration(models.Model):
+    """One version of a declaration. An amendment adds a version; the newest is
+    ``is_current``. Money is VND unless the field says otherwise."""
+
+    class Direction(models.TextChoices):
+        IMPORT = "import", _("Import")
+        EXPORT = "export", _("Export")
+
+    class Channel(models.IntegerChoices):
+        GREEN = 1, _("Green")
+        YELLOW = 2, _("Yellow (documents)")
+        RED = 3, _("Red (physical)")
+
+    number = models.CharField(_("declaration number"), max_length=12, db_index=True)
+    version = models.PositiveSmallIntegerField(_("amendment version"), default=0)
+    is_current = models.BooleanField(_("current version"), default=True)
+    type_code = models.CharField(_("type code"), max_length=3)
+    direction = models.CharField(_("direction"), max_length=6, choices=Direction.choices)
+    customs_office = models.ForeignKey(
+        Unit,
+        verbose_name=_("customs office"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    office_code = models.CharField(_("customs office code"), max_length=10, blank=True)
+    registered_on = models.DateField(_("registration date"), db_index=True)
+    cleared_on = models.DateField(_("clearance date"), null=True, blank=True)
+    channel = models.PositiveSmallIntegerField(
+        _("channel"), choices=Channel.choices, null=True, blank=True
+    )
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("importer / exporter"),
+        on_delete=models.PROTECT,
+        related_name="declarations",
+    )
+    declarant_code = models.CharField(_("declarant"), max_length=20, blank=True)
+    partner_name = models.CharField(_("trading partner"), max_length=300, blank=True)
+    partner_country = models.CharField(_("partner country"), max_length=2, blank=True)
+    origin_country = models.CharField(_("country of origin"), max_length=2, blank=True)
+    export_country = models.CharField(
+        _("country of export / destination"), max_length=2, blank=True
+    )
+    transport_mode = models.CharField(_("transport mode"), max_length=4, blank=True)
+    incoterms = models.CharField(_("Incoterms"), max_length=3, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    exchange_rate = models.DecimalField(
+        _("exchange rate"), max_digits=14, decimal_places=4, null=True, blank=True
+    )
+    invoice_value = models.DecimalField(
+        _("invoice value (currency)"), null=True, blank=True, **FOREIGN
+    )
+    customs_value = models.DecimalField(_("customs value (VND)"), default=0, **VND)
+    import_duty = models.DecimalField(_("import/export duty (VND)"), default=0, **VND)
+    vat = models.DecimalField(_("VAT (VND)"), default=0, **VND)
+    special_consumption_tax = models.DecimalField(
+        _("special consumption tax (VND)"), default=0, **VND
+    )
+    environmental_tax = models.DecimalField(
+        _("environmental protection tax (VND)"), default=0, **VND
+    )
+    related_party = models.BooleanField(_("related-party trade"), default=False)
+    content_hash = models.CharField(
+        max_length=32,
+        editable=False,
+        help_text="digest of the source record; an identical re-send changes nothing",
+    )
+    source = models.CharField(_("source"), max_length=20, blank=True)
+    source_batch_id = models.BigIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="integrations.ImportBatch id (a plain id: integrations sits above this app)",
+    )
+    created_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    scope_fields = ("enterprise__managing_unit", "customs_office")
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-registered_on", "number"]
+        verbose_name = _("declaration")
+        verbose_name_plural = _("declarations")
+        constraints = [
+            models.UniqueConstraint(fields=["number", "version"], name="declaration_version_once"),
+            models.UniqueConstraint(
+                fields=["number"],
+                condition=models.Q(is_current=True),
+                name="declaration_one_current_version",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["enterprise", "registered_on"]),
+            models.Index(fields=["customs_office", "registered_on"]),
+        ]
+
+    def __str__(self):
+        return f"{self.number}/{self.version}"
+
+    @property
+    def total_tax(self):
+        return self.import_duty + self.vat + self.special_consumption_tax + self.environmental_tax
+
+
+class DeclarationLine(models.Model):
+    declaration = models.ForeignKey(
+        Declaration, verbose_name=_("declaration"), on_delete=models.CASCADE, related_name="lines"
+    )
+    line_no = models.PositiveSmallIntegerField(_("line"))
+    hs_code = models.CharField(_("HS code"), max_length=8, db_index=True)
+    description = models.CharField(_("description"), max_length=500, blank=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=20, decimal_places=4, default=0)
+    unit = models.CharField(_("unit"), max_length=10, blank=True)
+    unit_price = models.DecimalField(_("unit price (currency)"), default=0, **FOREIGN)
+    customs_value = models.DecimalField(_("customs value (VND)"), default=0, **VND)
+    import_duty_rate = models.DecimalField(_("duty rate (%)"), null=True, blank=True, **RATE)
+    import_duty = models.DecimalField(_("duty (VND)"), default=0, **VND)
+    vat_rate = models.DecimalField(_("VAT rate (%)"), null=True, blank=True, **RATE)
+    vat = models.DecimalField(_("VAT (VND)"), default=0, **VND)
+    special_consumption_tax = models.DecimalField(
+        _("special consumption tax (VND)"), default=0, **VND
+    )
+    environmental_tax = models.DecimalField(
+        _("environmental protection tax (VND)"), default=0, **VND
+    )
+    origin_country = models.CharField(_("origin"), max_length=2, blank=True)
+    preference_code = models.CharField(
+        _("preferential tariff / C/O form"), max_length=10, blank=True
+    )
+
+    scope_fields = ("declaration__enterprise__managing_unit", "declaration__customs_office")
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["declaration", "line_no"]
+        verbose_name = _("goods line")
+        verbose_name_plural = _("goods lines")
+        constraints = [
+            models.UniqueConstraint(fields=["declaration", "line_no"], name="declaration_line_once")
+        ]
+
+    def __str__(self):
+        return f"{self.declaration_id}:{self.line_no} {self.hs_code}"
+
+
+class Outcome(models.Model):
+    """What an inspection, VCIS or an audit found on a declaration. Risk models
+    learn from these rows, so each keeps its source and reference."""
+
+    class Source(models.TextChoices):
+        CLEARANCE = "clearance", _("Clearance inspection")
+        VCIS = "vcis", _("VCIS")
+        AUDIT = "audit", _("Post-clearance audit")
+        KCS = "kcs", _("KCS public data set")
+
+    declaration_number = models.CharField(_("declaration number"), max_length=12, db_index=True)
+    declaration = models.ForeignKey(
+        Declaration,
+        verbose_name=_("declaration"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outcomes",
+    )
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    reference = models.CharField(_("reference"), max_length=60)
+    decided_on = models.DateField(_("date"))
+    violation_found = models.BooleanField(_("violation found"))
+    critical = models.PositiveSmallIntegerField(_("severity (0–2)"), default=0)
+    additional_tax = models.DecimalField(_("additional tax (VND)"), default=0, **VND)
+    fine = models.DecimalField(_("fine (VND)"), default=0, **VND)
+    note = models.TextField(_("note"), blank=True)
+
+    scope_fields = ("declaration__enterprise__managing_unit", "declaration__customs_office")
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-decided_on"]
+        verbose_name = _("outcome")
+        verbose_name_plural = _("outcomes")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "reference"], name="outcome_once_per_source")
+        ]
+
+    def __str__(self):
+        return f"{self.get_source_display()} {self.reference}"
