@@ -194,3 +194,31 @@ class Violation(models.Model):
 
     def __str__(self):
         return self.reference
+
+
+class PlantedRisk(models.Model):
+    """Demo data only: the risky behaviour ``generate_data`` planted on an
+    enterprise, so that risk criteria and models can be checked against a known
+    truth. Real imports never write here."""
+
+    class Behaviour(models.TextChoices):
+        UNDERVALUATION = "undervaluation", _("Undervaluation against the HS norm")
+        ORIGIN_SWITCHING = "origin_switching", _("Origin switching")
+        VOLUME_JUMP = "volume_jump", _("Sudden volume jump")
+        RELATED_PARTY = "related_party", _("Related-party trade")
+
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="planted_risks"
+    )
+    behaviour = models.CharField(_("behaviour"), max_length=20, choices=Behaviour.choices)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("planted risk (demo)")
+        verbose_name_plural = _("planted risks (demo)")
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "behaviour"], name="planted_risk_once")
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise_id} {self.behaviour}"

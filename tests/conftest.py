@@ -95,5 +95,7 @@ def world(db) -> World:
         central_officer=UserFactory(username="officer-central", role=Role.OFFICER, unit=central),
         api_a=api_a,
         api_a_token=raw,
-        admin=UserFactory(username="admin", role=Role.ADMIN, unit=central, is_staff=True, is_superuser=True),
+        admin=UserFactory(
+            username="admin", role=Role.ADMIN, unit=central, is_staff=True, is_superuser=True
+        ),
     )

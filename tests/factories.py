@@ -11,7 +11,9 @@ from enterprises.models import Enterprise
 from enterprises.validators import make_tax_code
 from stq02.models import Province, Role, Unit, User
 
-_tax_codes = (code for code in (make_tax_code(f"{n:09d}") for n in itertools.count(10_000_001)) if code)
+_tax_codes = (
+    code for code in (make_tax_code(f"{n:09d}") for n in itertools.count(10_000_001)) if code
+)
 _declaration_numbers = itertools.count(100_000_000_001)
 
 
