@@ -39,6 +39,9 @@ class ImportBatch(models.Model):
     rows_done = models.PositiveBigIntegerField(_("rows processed"), default=0)
     rows_total = models.PositiveBigIntegerField(_("rows (estimate)"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    language = models.CharField(
+        _("language of messages"), max_length=8, blank=True, help_text=_("for rejection reasons")
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("uploaded by"),

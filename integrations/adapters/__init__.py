@@ -1,0 +1,29 @@
+"""Every adapter, by the name operators give on the command line."""
+
+from django.utils.translation import gettext as _
+
+from integrations.adapters.base import Adapter
+from integrations.adapters.kcs import Kcs
+from integrations.adapters.vnaccs import VnaccsCsv, VnaccsHttp, VnaccsXlsx, VnaccsXml
+
+ADAPTERS: dict[str, type[Adapter]] = {
+    cls.name: cls for cls in (VnaccsCsv, VnaccsXlsx, VnaccsXml, VnaccsHttp, Kcs)
+}
+
+
+def register(cls: type[Adapter]) -> type[Adapter]:
+    ADAPTERS[cls.name] = cls
+    return cls
+
+
+def get_adapter(name: str) -> Adapter:
+    try:
+        return ADAPTERS[name]()
+    except KeyError:
+        raise ValueError(
+            _("Unknown source %(name)s; known: %(known)s")
+            % {"name": name, "known": ", ".join(sorted(ADAPTERS))}
+        ) from None
+
+
+FILE_SOURCES = ("vnaccs-csv", "vnaccs-xlsx", "vnaccs-xml", "vcis", "registry", "tax-debt", "kcs")

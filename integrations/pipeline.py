@@ -1,0 +1,450 @@
+"""The ingest pipeline: one import batch, read in a stream, stored in chunks.
+
+Flow of :func:`run_batch`:
+
+1. claim the batch (a conditional update from pending/failed to running, so two
+   workers never run the same batch);
+2. ``adapter.inspect`` reads the whole file once (SHA-256, row count, header,
+   encoding, well-formedness) and refuses a broken file before anything is stored;
+3. rows stream through ``adapter.check`` (typed values or a RowError); VNACCS and
+   KCS rows are grouped into complete declarations (the lines of a declaration
+   are consecutive rows of the file);
+4. every chunk of about ``chunk_rows`` rows is written in one transaction
+   together with its rejected rows and the batch's counters and ``rows_done``.
+   A crash loses at most the chunk in flight, and the batch says how far it got:
+   running it again continues after ``rows_done``; importing the file again as a
+   new batch is also safe, since identical declarations are "unchanged".
+"""
+
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from declarations.services import HEADER_FIELDS, DeclarationRecord, store_declarations
+from enterprises import services as enterprise_services
+from integrations.adapters import get_adapter
+from integrations.adapters.vnaccs import LINE_KEYS
+from integrations.fields import RowError
+from integrations.models import ImportBatch, RejectedRow
+from integrations.readers import FileRefused
+from stq02.models import Unit
+
+logger = logging.getLogger(__name__)
+
+CHUNK_ROWS = 5000
+SUMMED = ("customs_value", "import_duty", "vat", "special_consumption_tax", "environmental_tax")
+LINE_SUMS = {
+    "customs_value": "line_customs_value",
+    "import_duty": "line_import_duty",
+    "vat": "line_vat",
+    "special_consumption_tax": "line_special_consumption_tax",
+    "environmental_tax": "line_environmental_tax",
+}
+
+
+class BatchFailed(Exception):
+    pass
+
+
+@dataclass
+class Rejection:
+    row: int
+    field: str
+    reason: str
+    raw: dict
+
+
+@dataclass
+class Chunk:
+    """What one transaction stores: complete records, their rejections, and the
+    last row number it covers."""
+
+    records: list = field(default_factory=list)
+    rejections: list = field(default_factory=list)
+    rejected: int = 0
+    rows: int = 0
+    last_row: int = 0
+
+
+def reason_text(row: int, field_name: str, problem: str) -> str:
+    return _("Row %(row)d, field %(field)s: %(problem)s") % {
+        "row": row,
+        "field": field_name,
+        "problem": problem,
+    }
+
+
+# --- Units of customs offices ----------------------------------------------------------
+
+
+class OfficeDirectory:
+    """customs office code -> (unit id, managing unit id for a new enterprise).
+
+    A new enterprise is managed by the regional branch the declaring customs
+    office belongs to (the office's nearest ancestor of kind branch, or the office
+    itself); when the office code is not a known unit, by the batch's unit (the
+    uploader's), else by nobody (central units still see it)."""
+
+    def __init__(self, default_unit_id: int | None):
+        self.default_unit_id = default_unit_id
+        self.known: dict[str, tuple[int | None, int | None]] = {}
+
+    def get(self, code: str) -> tuple[int | None, int | None]:
+        if code not in self.known:
+            unit = Unit.objects.filter(code=code).first() if code else None
+            if unit is None:
+                self.known[code] = (None, self.default_unit_id)
+            else:
+                branch = (
+                    unit
+                    if unit.kind == Unit.Kind.BRANCH
+                    else unit.ancestors().filter(kind=Unit.Kind.BRANCH).last()
+                )
+                self.known[code] = (unit.pk, (branch or unit).pk)
+        return self.known[code]
+
+
+# --- Sinks: how a kind of record is grouped and stored ----------------------------------
+
+
+class DeclarationSink:
+    """Rows are goods lines; a record is a declaration (consecutive rows with the
+    same number)."""
+
+    group_key = "number"
+
+    def __init__(self, batch: ImportBatch, adapter):
+        self.batch = batch
+        self.adapter = adapter
+        self.offices = OfficeDirectory(batch.unit_id)
+        self.enterprises = enterprise_services.EnterpriseDirectory()
+
+    def build(self, group: list, header: list[str], chunk: Chunk) -> None:
+        """``group``: [(row, typed dict | RowError, values)] of one declaration."""
+        errors = [(row, err) for row, err, _values in group if isinstance(err, RowError)]
+        if not errors:
+            seen = {}
+            for row, typed, _values in group:
+                line_no = typed["line_no"]
+                if line_no in seen:
+                    errors.append(
+                        (
+                            row,
+                            RowError(
+                                "line_no",
+                                _("line number %(line)s is repeated (row %(first)d)")
+                                % {"line": line_no, "first": seen[line_no]},
+                            ),
+                        )
+                    )
+                seen.setdefault(line_no, row)
+        if errors:
+            self.reject(group, header, errors, chunk)
+            return
+        first = group[0][1]
+        record = DeclarationRecord(
+            number=first["number"],
+            version=int(first.get("version") or 0),
+            tax_code=first["tax_code"],
+            importer_name=first.get("importer_name", ""),
+            header={name: first.get(name, "") for name in HEADER_FIELDS},
+            lines=[
+                {target: typed.get(key, "") for key, target in LINE_KEYS.items()}
+                for _row, typed, _values in group
+            ],
+            outcomes=first.get("outcomes", []),
+            rows=[row for row, _typed, _values in group],
+        )
+        for name in SUMMED:
+            if not record.header.get(name):
+                amounts = [typed.get(LINE_SUMS[name]) for _r, typed, _v in group]
+                if any(amounts):
+                    record.header[name] = str(sum(Decimal(a) for a in amounts if a))
+        record.extra_enterprises = first.get("extra_enterprises", [])
+        record.group = group
+        chunk.records.append(record)
+
+    def reject(self, group, header, errors, chunk: Chunk) -> None:
+        bad = {row for row, _err in errors}
+        first_bad = min(bad)
+        for row, err in errors:
+            values = next(v for r, _t, v in group if r == row)
+            chunk.rejections.append(
+                Rejection(
+                    row, err.field, reason_text(row, err.field, err.problem), _raw(header, values)
+                )
+            )
+        for row, _typed, values in group:
+            if row not in bad:
+                problem = _(
+                    "not stored because row %(row)d of the same declaration was rejected"
+                ) % {"row": first_bad}
+                chunk.rejections.append(
+                    Rejection(row, "", reason_text(row, "-", problem), _raw(header, values))
+                )
+        chunk.rejected += 1
+
+    def store(self, chunk: Chunk, header: list[str]):
+        if not chunk.records:
+            return 0, 0, 0
+        wanted = {}
+        for record in chunk.records:
+            office_id, managing_id = self.offices.get(record.header.get("office_code", ""))
+            record.customs_office_id = office_id
+            wanted.setdefault(record.tax_code, (record.importer_name, managing_id))
+            for code, name in record.extra_enterprises:
+                wanted.setdefault(code, (name, managing_id))
+        ids = self.enterprises.resolve(wanted)
+        for record in chunk.records:
+            record.enterprise_id = ids[record.tax_code]
+        result = store_declarations(
+            records=chunk.records, batch_id=self.batch.pk, source=self.adapter.name
+        )
+        for record, _code in result.conflicts:
+            problem = _(
+                "declaration %(number)s was already stored from earlier rows of this file; "
+                "put all lines of a declaration on consecutive rows"
+            ) % {"number": record.number}
+            for row, _typed, values in record.group:
+                chunk.rejections.append(
+                    Rejection(
+                        row,
+                        "declaration_number",
+                        reason_text(row, "declaration_number", problem),
+                        _raw(header, values),
+                    )
+                )
+            chunk.rejected += 1
+        return result.new, result.changed, result.unchanged
+
+
+class RecordSink:
+    """Rows are records of their own (VCIS, registry, tax debt)."""
+
+    group_key = None
+
+    def __init__(self, batch: ImportBatch, adapter):
+        self.batch = batch
+        self.adapter = adapter
+        self.enterprises = enterprise_services.EnterpriseDirectory()
+
+    def build(self, group, header, chunk: Chunk) -> None:
+        ((row, typed, values),) = group
+        if isinstance(typed, RowError):
+            chunk.rejections.append(
+                Rejection(
+                    row,
+                    typed.field,
+                    reason_text(row, typed.field, typed.problem),
+                    _raw(header, values),
+                )
+            )
+            chunk.rejected += 1
+            return
+        chunk.records.append(typed)
+
+    def store(self, chunk: Chunk, header):
+        if not chunk.records:
+            return 0, 0, 0
+        kind = self.adapter.kind
+        if kind == "registry":
+            result = enterprise_services.apply_registry_entries(
+                entries=chunk.records, default_unit_id=self.batch.unit_id
+            )
+        elif kind == "tax_debt":
+            result = enterprise_services.record_tax_debts(
+                entries=chunk.records, directory=self.enterprises
+            )
+        else:
+            result = enterprise_services.record_violations(
+                entries=chunk.records, directory=self.enterprises
+            )
+        return result.new, result.changed, result.unchanged
+
+
+def sink_for(batch, adapter):
+    return (
+        DeclarationSink(batch, adapter)
+        if adapter.kind == "declarations"
+        else RecordSink(batch, adapter)
+    )
+
+
+def _raw(header, values) -> dict:
+    return {name: (values[i] if i < len(values) else "") for i, name in enumerate(header) if name}
+
+
+# --- Reading rows into groups and chunks -------------------------------------------------
+
+
+def checked_rows(adapter, plan, rows):
+    for row, values in rows:
+        try:
+            typed = adapter.check(plan, values)
+        except RowError as exc:
+            typed = exc
+        yield row, typed, values
+
+
+def groups(adapter, plan, header, rows):
+    """Consecutive rows with the same declaration number form one group."""
+    key_index = None
+    if adapter.kind == "declarations":
+        key_name = adapter.columns[0].name
+        key_index = header.index(key_name) if key_name in header else None
+    current = []
+    current_key = None
+    for item in checked_rows(adapter, plan, rows):
+        if key_index is None:
+            yield [item]
+            continue
+        values = item[2]
+        key = values[key_index].strip() if key_index < len(values) else ""
+        if current and key != current_key:
+            yield current
+            current = []
+        current_key = key
+        current.append(item)
+    if current:
+        yield current
+
+
+def chunks(sink, groups_iter, header, chunk_rows: int):
+    chunk = Chunk()
+    for group in groups_iter:
+        sink.build(group, header, chunk)
+        chunk.rows += len(group)
+        chunk.last_row = group[-1][0]
+        if chunk.rows >= chunk_rows:
+            yield chunk
+            chunk = Chunk()
+    if chunk.rows:
+        yield chunk
+
+
+def write_chunk(batch: ImportBatch, sink, chunk: Chunk, header, *, extra=None) -> None:
+    """Store one chunk, its rejections and the batch's progress atomically."""
+    with transaction.atomic():
+        new, changed, unchanged = sink.store(chunk, header)
+        if chunk.rejections:
+            RejectedRow.objects.bulk_create(
+                [
+                    RejectedRow(
+                        batch=batch, row_number=r.row, field=r.field, reason=r.reason, raw=r.raw
+                    )
+                    for r in chunk.rejections
+                ],
+                batch_size=1000,
+            )
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            new_count=F("new_count") + new,
+            changed_count=F("changed_count") + changed,
+            unchanged_count=F("unchanged_count") + unchanged,
+            rejected_count=F("rejected_count") + chunk.rejected,
+            rows_done=chunk.last_row,
+        )
+        if extra:
+            extra()
+    batch.new_count += new
+    batch.changed_count += changed
+    batch.unchanged_count += unchanged
+    batch.rejected_count += chunk.rejected
+    batch.rows_done = chunk.last_row
+
+
+# --- Batches -----------------------------------------------------------------------------
+
+
+def create_batch(
+    *, source: str, path, file_name: str | None = None, user=None, unit=None
+) -> ImportBatch:
+    get_adapter(source)  # an unknown source is refused before a batch exists
+    return ImportBatch.objects.create(
+        source=source,
+        file_name=file_name or Path(path).name,
+        file_path=str(path),
+        uploaded_by=user if user and user.is_authenticated else None,
+        unit=unit or (user.unit if user and user.is_authenticated else None),
+        language=translation.get_language() or "",
+    )
+
+
+def claim(batch_id: int) -> bool:
+    """Pending or failed -> running; False when another run has it (or it is done)."""
+    return bool(
+        ImportBatch.objects.filter(
+            pk=batch_id, status__in=[ImportBatch.Status.PENDING, ImportBatch.Status.FAILED]
+        ).update(status=ImportBatch.Status.RUNNING, started_at=timezone.now(), error="")
+    )
+
+
+def _finish(batch: ImportBatch, status: str, error: str = "") -> ImportBatch:
+    batch.status = status
+    batch.error = error
+    batch.finished_at = timezone.now()
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=status, error=error, finished_at=batch.finished_at
+    )
+    return batch
+
+
+def run_batch(*, batch_id: int, progress=None, chunk_rows: int = CHUNK_ROWS) -> ImportBatch:
+    """Run (or resume) one batch. Returns the batch in its final state; a refused
+    file or a failure is recorded on the batch, not raised."""
+    batch = ImportBatch.objects.get(pk=batch_id)
+    if not claim(batch_id):
+        return batch
+    batch.refresh_from_db()
+    with translation.override(batch.language or translation.get_language()):
+        adapter = get_adapter(batch.source)
+        path = batch.file_path
+        try:
+            info = adapter.inspect(path)
+            if batch.rows_done and batch.sha256 and batch.sha256 != info.sha256:
+                raise FileRefused(
+                    _("File %(name)s changed since this batch started; import it as a new batch.")
+                    % {"name": batch.file_name}
+                )
+        except FileRefused as exc:
+            logger.warning("batch %s refused: %s", batch.pk, exc)
+            return _finish(batch, ImportBatch.Status.REFUSED, str(exc))
+        except OSError as exc:
+            return _finish(
+                batch,
+                ImportBatch.Status.REFUSED,
+                _("File %(name)s cannot be read: %(error)s")
+                % {"name": batch.file_name, "error": exc.strerror or exc},
+            )
+        batch.sha256, batch.rows_total = info.sha256, info.rows_total
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            sha256=info.sha256, rows_total=info.rows_total
+        )
+        try:
+            plan = adapter.plan(info.header)
+            sink = sink_for(batch, adapter)
+            rows = adapter.rows(path, info, start_after=batch.rows_done)
+            for chunk in chunks(
+                sink, groups(adapter, plan, info.header, rows), info.header, chunk_rows
+            ):
+                write_chunk(batch, sink, chunk, info.header)
+                if progress:
+                    progress(batch)
+        except Exception as exc:
+            logger.exception("batch %s failed after row %s", batch.pk, batch.rows_done)
+            return _finish(
+                batch,
+                ImportBatch.Status.FAILED,
+                _("Stopped after row %(row)d: %(error)s") % {"row": batch.rows_done, "error": exc},
+            )
+        return _finish(batch, ImportBatch.Status.DONE)
+
+
+def import_file(*, source: str, path, user=None, unit=None, progress=None, chunk_rows=CHUNK_ROWS):
+    batch = create_batch(source=source, path=path, user=user, unit=unit)
+    return run_batch(batch_id=batch.pk, progress=progress, chunk_rows=chunk_rows)
