@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from enterprises.validators import make_tax_code
 from integrations.adapters.base import Adapter
-from integrations.fields import BadValue, Column, RowError, choice, date, decimal, letters, text
+from integrations.fields import BadValue, Column, RowError, choice, date, letters, text
 
 KRW_TO_VND = Decimal("18.5")  # fixed, documented: about the 2020–2021 average rate
 NUMBER_PREFIX = "99"
@@ -36,6 +36,20 @@ def _kcs_id(value: str) -> str:
 
 
 _kcs_id.kind = "up to 10 digits"
+
+
+def _kcs_number(value: str) -> str:
+    """KCS numbers carry float noise (``86125.20000000001``): rounded to 4 decimals."""
+    try:
+        number = Decimal(value)
+    except ArithmeticError:
+        raise BadValue(_("a number is required, not “%(value)s”") % {"value": value[:40]}) from None
+    if not number.is_finite() or abs(number) >= 10**15:
+        raise BadValue(_("a number is required, not “%(value)s”") % {"value": value[:40]})
+    return format(number.quantize(Decimal("0.0001")).normalize(), "f")
+
+
+_kcs_number.kind = "number (rounded to 4 decimals)"
 
 
 def synthetic_tax_code(role: str, kcs_id: str) -> str:
@@ -66,11 +80,11 @@ COLUMNS = (
     Column("hs6 code", "Mã HS 6 số", "HS6 Code", text(6), True),
     Column("country of departure", "Nước xuất khẩu", "Country of Departure", letters(2)),
     Column("country of origin", "Nước xuất xứ", "Country of Origin", letters(2)),
-    Column("tax rate", "Thuế suất (%)", "Tax Rate (%)", decimal),
+    Column("tax rate", "Thuế suất (%)", "Tax Rate (%)", _kcs_number),
     Column("tax type", "Loại thuế suất", "Tax Type", text(10)),
     Column("country of origin indicator", "Chỉ dẫn xuất xứ", "Origin indicator", text(4)),
-    Column("net mass", "Khối lượng tịnh (kg)", "Net Mass (kg)", decimal),
-    Column("item price", "Trị giá (KRW)", "Item Price (KRW)", decimal, True),
+    Column("net mass", "Khối lượng tịnh (kg)", "Net Mass (kg)", _kcs_number),
+    Column("item price", "Trị giá (KRW)", "Item Price (KRW)", _kcs_number, True),
     Column("fraud", "Vi phạm", "Fraud (0/1)", choice("0", "1")),
     Column(
         "critical fraud", "Vi phạm nghiêm trọng", "Critical Fraud (0/1/2)", choice("0", "1", "2")

@@ -5,6 +5,7 @@ import sys
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 from django.utils import translation
@@ -32,9 +33,16 @@ class Command(BaseCommand):
         parser.add_argument("--pull", action="store_true", help="SOURCE is an HTTP source")
         parser.add_argument("--url", help="with --pull: the address of the first page")
         parser.add_argument("--quiet-progress", action="store_true", help="no progress line")
+        parser.add_argument(
+            "--rejects-dir",
+            help="folder for the rejected rows' CSV (default: PRIVATE_MEDIA_ROOT/rejected)",
+        )
         parser.add_argument("--language", help="language of rejection reasons (vi or en)")
 
     def handle(self, *args, **options):
+        self.rejects_dir = Path(
+            options["rejects_dir"] or Path(settings.PRIVATE_MEDIA_ROOT) / "rejected"
+        )
         if options["language"]:
             translation.activate(options["language"])
         unit = None
@@ -96,8 +104,11 @@ class Command(BaseCommand):
         )
         if batch.rejected_count:
             url = reverse("integrations:batch-rejections-csv", args=[batch.pk])
-            target = Path(batch.file_path).with_name(Path(batch.file_path).name + ".rejected.csv")
+            target = (
+                self.rejects_dir / f"batch-{batch.pk}-{Path(batch.file_name).stem}-rejected.csv"
+            )
             try:
+                target.parent.mkdir(parents=True, exist_ok=True)
                 with open(target, "w", encoding="utf-8-sig", newline="") as handle:
                     write_rejections_csv(batch, csv.writer(handle))
                 where = f"{target} and {url}"
