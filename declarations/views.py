@@ -1,0 +1,98 @@
+"""Pages: the declaration list and one declaration; the trade panels of the
+enterprise page (registered in ``enterprises.panels``)."""
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.views.generic import ListView, TemplateView
+
+from declarations import selectors
+from declarations.filters import DeclarationFilter
+from declarations.models import Declaration
+from enterprises.panels import register_panel
+from stq02 import charts
+from stq02.scoping import STAFF
+from stq02.views import RoleRequiredMixin
+
+
+class DeclarationListView(RoleRequiredMixin, ListView):
+    allowed_roles = STAFF
+    template_name = "declarations/list.html"
+    context_object_name = "declarations"
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.filterset = DeclarationFilter(
+            self.request.GET or None,
+            queryset=selectors.declaration_list(user=self.request.user),
+            request=self.request,
+        )
+        return self.filterset.qs if self.filterset.is_bound else self.filterset.queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query"] = query.urlencode()
+        return context
+
+
+class DeclarationDetailView(RoleRequiredMixin, TemplateView):
+    allowed_roles = STAFF
+    template_name = "declarations/detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        try:
+            declaration = selectors.declaration_for(
+                user=self.request.user, number=self.kwargs["number"]
+            )
+        except Declaration.DoesNotExist as exc:
+            raise Http404 from exc
+        context["declaration"] = declaration
+        context.update(selectors.declaration_detail(declaration=declaration))
+        return context
+
+
+def trade_panel(request, enterprise) -> dict:
+    trade = selectors.enterprise_trade(enterprise=enterprise)
+    labels = [f"{month:%m/%y}" for month in trade["months"]]
+    months = [values for _month, values in trade["by_month"]]
+    trade["value_chart"] = charts.bar_chart(
+        labels,
+        {
+            _("Import value (VND)"): [m["import"][1] for m in months],
+            _("Export value (VND)"): [m["export"][1] for m in months],
+        },
+        title=_("Customs value by month"),
+    )
+    trade["count_chart"] = charts.line_chart(
+        labels,
+        {
+            _("Import declarations"): [m["import"][0] for m in months],
+            _("Export declarations"): [m["export"][0] for m in months],
+        },
+        title=_("Declarations by month"),
+    )
+    return trade
+
+
+def goods_panel(request, enterprise) -> dict:
+    return {"goods": selectors.enterprise_goods(enterprise=enterprise)}
+
+
+def outcomes_panel(request, enterprise) -> dict:
+    return selectors.enterprise_outcomes(enterprise=enterprise)
+
+
+def register_enterprise_panels() -> None:
+    """The declarations side of the enterprise page. Registered when this module is
+    imported (the URLconf imports it before any page is served)."""
+    register_panel(10, "declarations/panels/trade.html", trade_panel, key="declarations.trade")
+    register_panel(20, "declarations/panels/goods.html", goods_panel, key="declarations.goods")
+    register_panel(
+        30, "declarations/panels/outcomes.html", outcomes_panel, key="declarations.outcomes"
+    )
+
+
+register_enterprise_panels()
