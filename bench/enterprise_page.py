@@ -1,0 +1,175 @@
+"""How fast the enterprise page answers for a big trader in a big database.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/stq02 python bench/enterprise_page.py
+
+Builds its own database (the name in DATABASE_URL with ``_bench_page`` appended,
+dropped and created again unless ``--reuse`` finds it filled) with the demo
+generator: ``--lines`` goods lines (default 5 million) over ``--enterprises``
+enterprises, one of which has ``--heavy`` declarations (default 50,000). Then it
+signs a central officer in with Django's test client and times the page of
+that enterprise (``--repeats`` times after two warm-up requests) against the
+page of a small enterprise in the same database, and prints the median and
+95th percentile of both, and on the last line the ratio alone
+(big enterprise's median / small enterprise's median).
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _bench_url(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") + "_bench_page"
+    return urlunsplit(parts._replace(path="/" + name)), name
+
+
+def _recreate(url: str, name: str) -> None:
+    import psycopg2
+
+    parts = urlsplit(url)
+    admin = psycopg2.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password,
+        dbname="postgres",
+    )
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+
+
+def _timed(client, url: str, repeats: int) -> list[float]:
+    for _ in range(2):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200
+    return times
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lines", type=int, default=5_000_000)
+    parser.add_argument("--enterprises", type=int, default=100_000)
+    parser.add_argument("--heavy", type=int, default=50_000)
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--reuse", action="store_true", help="keep a database built earlier")
+    args = parser.parse_args()
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        sys.exit("DATABASE_URL must name a PostgreSQL database")
+    bench_url, name = _bench_url(url)
+    os.environ["DATABASE_URL"] = bench_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stq02.settings")
+    os.environ.setdefault("DEBUG", "1")
+
+    import django
+
+    if not args.reuse:
+        _recreate(url, name)
+    django.setup()
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.models import Count
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    from declarations import demo as declarations_demo
+    from declarations.models import Declaration, DeclarationLine
+    from enterprises import demo as enterprises_demo
+    from stq02.demo.people import generate_organisation
+    from stq02.models import Role, Unit, User
+
+    call_command("migrate", interactive=False, verbosity=0)
+    if not (args.reuse and DeclarationLine.objects.exists()):
+        started = time.perf_counter()
+        generate_organisation(rng=random.Random(args.seed))
+        options = {
+            "seed": args.seed,
+            "enterprises": args.enterprises,
+            "lines": args.lines,
+            "heavy_declarations": args.heavy,
+        }
+
+        def progress(label, done, total):
+            print(f"\r{label}: {done:,}/{total:,}", end="", file=sys.stderr, flush=True)
+
+        enterprises_demo.generate(
+            options=options, rng=random.Random(f"{args.seed}-enterprises"), progress=progress
+        )
+        print(file=sys.stderr)
+        declarations_demo.generate(
+            options=options, rng=random.Random(f"{args.seed}-declarations"), progress=progress
+        )
+        print(file=sys.stderr)
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+        print(f"built in {time.perf_counter() - started:.0f} s")
+
+    lines = DeclarationLine.objects.count()
+    per_enterprise = (
+        Declaration.objects.filter(is_current=True)
+        .values("enterprise_id", "enterprise__tax_code")
+        .annotate(n=Count("pk"))
+    )
+    big = per_enterprise.order_by("-n").first()
+    small = per_enterprise.filter(n__gte=5, n__lte=20).order_by("enterprise_id").first()
+    central = Unit.objects.get(kind=Unit.Kind.CENTRAL, parent=None)
+    user, _ = User.objects.update_or_create(
+        username="bench.central", defaults={"role": Role.OFFICER, "unit": central}
+    )
+
+    setup_test_environment()
+    client = Client()
+    client.force_login(user)
+    big_times = _timed(client, f"/enterprises/{big['enterprise__tax_code']}/", args.repeats)
+    small_times = _timed(client, f"/enterprises/{small['enterprise__tax_code']}/", args.repeats)
+    with connection.cursor() as cursor:
+        start = time.perf_counter()
+        for _ in range(args.repeats):
+            cursor.execute(
+                "SELECT count(*) FROM declarations_declaration WHERE enterprise_id = %s",
+                [big["enterprise_id"]],
+            )
+            cursor.fetchone()
+        count_ms = (time.perf_counter() - start) * 1000 / args.repeats
+
+    print(f"database {name}: {lines:,} goods lines")
+    print(
+        f"big enterprise {big['enterprise__tax_code']} ({big['n']:,} declarations): "
+        f"median {statistics.median(big_times):.0f} ms, p95 {_p95(big_times):.0f} ms"
+    )
+    print(
+        f"small enterprise {small['enterprise__tax_code']} ({small['n']:,} declarations): "
+        f"median {statistics.median(small_times):.0f} ms, p95 {_p95(small_times):.0f} ms"
+    )
+    print(f"SELECT count(*) of the big enterprise's declarations: {count_ms:.1f} ms")
+    print(f"{statistics.median(big_times) / statistics.median(small_times):.2f}")
+
+
+if __name__ == "__main__":
+    main()
