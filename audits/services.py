@@ -637,6 +637,14 @@ def _apply_data(case: AuditCase, transition, data: dict) -> None:
             continue
         value = data[name]
         if name in DATE_FIELDS:
+            # Steps record what happened; only the scheduled start lies ahead.
+            if name != "start_on" and value > timezone.localdate():
+                raise DomainError(
+                    _("%(field)s cannot be in the future.")
+                    % {"field": AuditCase._meta.get_field(DATE_FIELDS[name]).verbose_name},
+                    field=name,
+                    code="future_date",
+                )
             setattr(case, DATE_FIELDS[name], value)
         elif name in PLAIN_FIELDS:
             setattr(case, name, value)

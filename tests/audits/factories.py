@@ -79,8 +79,15 @@ def steps(world, case):
 
 
 def drive(world, case, *, until: str | None = None, skip=()):
-    """Take the steps in order up to and including the action ``until``."""
-    for action, persona, data in steps(world, case):
+    """Take the steps in order up to and including the action ``until``, starting
+    after the last step the case has already taken."""
+    flow = steps(world, case)
+    done = [e.action.removeprefix("audits.case.") for e in case.events.all()]
+    actions = [action for action, _persona, _data in flow]
+    taken = [action for action in done if action in actions]
+    if taken:
+        flow = flow[actions.index(taken[-1]) + 1 :]
+    for action, persona, data in flow:
         if action in skip:
             continue
         services.perform(case=case, action=action, user=getattr(world, persona), data=data)
