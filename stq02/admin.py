@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from stq02.models import ApiToken, CalendarDay, Province, Unit, User
+from stq02.models import ApiToken, CalendarDay, Province, Unit, User, WorkerHeartbeat
 
 admin.site.site_header = _("STQ02 administration")
 admin.site.site_title = "STQ02"
@@ -60,3 +60,9 @@ class CalendarDayAdmin(SimpleHistoryAdmin):
     list_display = ["date", "kind", "name", "legal_basis"]
     list_filter = ["kind"]
     date_hierarchy = "date"
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(admin.ModelAdmin):
+    list_display = ["hostname", "seen_at", "tasks_seen"]
+    readonly_fields = ["hostname", "seen_at", "tasks_seen"]

@@ -11,6 +11,7 @@ Two modes share this one file:
 Every variable is listed in README.md, "Settings".
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -126,6 +127,10 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "stq02.sqlite3",
+            # A file, not memory, for the test database too: the worker test's
+            # separate Celery process must see what the test wrote. One file per
+            # test run, so that parallel runs do not share it.
+            "TEST": {"NAME": VAR_DIR / f"test-{os.getpid()}.sqlite3"},
             "OPTIONS": {
                 "timeout": 20,
                 "transaction_mode": "IMMEDIATE",
@@ -187,6 +192,9 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# In development WhiteNoise reads the apps' static folders directly (no collectstatic).
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -258,7 +266,7 @@ SPECTACULAR_SETTINGS = {
 # Celery --------------------------------------------------------------------------
 # Without Redis the tasks run in the calling process (embedded mode); with it a
 # pool of workers on any number of machines takes them from the shared broker.
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", REDIS_URL is None)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -269,6 +277,14 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 6 * 3600, minimum=60)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # A broker in a folder, for a machine with neither Redis nor RabbitMQ: the
+    # worker test falls back to it; production always uses Redis.
+    _queue_dir = Path(env_str("CELERY_FILESYSTEM_DIR", str(VAR_DIR / "celery-queue")))
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue_dir),
+        "data_folder_out": str(_queue_dir),
+    }
 
 # Domain settings -------------------------------------------------------------------
 # Rules that follow the law are data an administrator can change; these are the

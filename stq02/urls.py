@@ -34,6 +34,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("accounts/profile/", views.ProfileView.as_view(), name="profile"),
+    path("healthz/", views.healthz, name="healthz"),
     path("language/", views.set_language, name="set_language"),
     path("units/", views.UnitTreeView.as_view(), name="units"),
     path("enterprises/", include("enterprises.urls")),

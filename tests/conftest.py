@@ -22,6 +22,8 @@ from tests.factories import ProvinceFactory, UnitFactory, UserFactory
 
 @pytest.fixture(autouse=True)
 def _eager_celery_and_clean_cache(settings):
+    # Hashing demo passwords with PBKDF2 would be most of the suite's time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests run tasks in-process; the one worker test starts its own worker.
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True

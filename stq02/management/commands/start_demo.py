@@ -23,6 +23,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         call_command("migrate", interactive=False, verbosity=0)
+        call_command("setup_schedules", verbosity=0)
         self.stdout.write("Database ready.")
         if Unit.objects.exists():
             # Keep the data of earlier runs; give the demo logins new passwords to print.

@@ -1,0 +1,45 @@
+"""The periodic tasks beat runs, kept as code so every deployment has them.
+
+``manage.py setup_schedules`` writes them into django-celery-beat's tables
+(idempotent); an administrator may then change times or switch a task off in
+the admin, and a later ``setup_schedules`` keeps those edits
+(``--reset`` puts the defaults back).
+"""
+
+# (name, task, crontab fields, kwargs). Times are Asia/Ho_Chi_Minh.
+SCHEDULES = [
+    ("Worker heartbeat", "stq02.heartbeat", {"minute": "*/5"}, {}),
+]
+
+
+def install(*, reset: bool = False) -> list[str]:
+    import json
+
+    from django.conf import settings
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    written = []
+    for name, task, cron, kwargs in SCHEDULES:
+        fields = {
+            "minute": "0",
+            "hour": "*",
+            "day_of_week": "*",
+            "day_of_month": "*",
+            "month_of_year": "*",
+        }
+        fields.update(cron)
+        schedule, _ = CrontabSchedule.objects.get_or_create(timezone=settings.TIME_ZONE, **fields)
+        existing = PeriodicTask.objects.filter(name=name).first()
+        if existing and not reset:
+            continue
+        PeriodicTask.objects.update_or_create(
+            name=name,
+            defaults={
+                "task": task,
+                "crontab": schedule,
+                "kwargs": json.dumps(kwargs),
+                "enabled": True,
+            },
+        )
+        written.append(name)
+    return written
