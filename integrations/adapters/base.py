@@ -12,7 +12,7 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 
 from integrations import readers
-from integrations.fields import BadValue, apply_plan, compile_plan
+from integrations.fields import BadValue, RowError, apply_plan, compile_plan
 from integrations.readers import FileInfo, FileRefused
 
 
@@ -24,6 +24,7 @@ class Adapter:
     columns: tuple = ()
     record_tag = ""  # XML: the element of one record
     child_tag = None  # XML: the element of one row inside a record (a goods line)
+    width = 0  # the header's number of columns, set by plan()
 
     def inspect(self, path) -> FileInfo:
         """Read the whole file once; raise FileRefused if it cannot be imported."""
@@ -46,6 +47,7 @@ class Adapter:
         return info
 
     def plan(self, header: list[str]):
+        self.width = len(header)
         return compile_plan(self.columns, header)
 
     def rows(self, path, info: FileInfo, *, start_after: int = 0):
@@ -63,6 +65,12 @@ class Adapter:
 
     def check(self, plan, values: list) -> dict:
         """Typed values of one row, or RowError naming the field."""
+        if len(values) != self.width:
+            raise RowError(
+                "-",
+                _("the row has %(got)d fields where the header has %(want)d")
+                % {"got": len(values), "want": self.width},
+            )
         return self.map(apply_plan(plan, values))
 
     def map(self, typed: dict) -> dict:
