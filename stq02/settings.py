@@ -286,6 +286,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_queue_dir),
     }
 
+# Integrations ------------------------------------------------------------------------
+# Where outbound messages to the clearance system (non-compliant declarants) go;
+# while unset they wait in the outbox, marked with the reason.
+CLEARANCE_OUTBOUND_URL = env_str("CLEARANCE_OUTBOUND_URL")
+
 # Domain settings -------------------------------------------------------------------
 # Rules that follow the law are data an administrator can change; these are the
 # few numbers that are deployment choices.
