@@ -13,15 +13,26 @@ from django.db.models import Q
 from stq02.models import Role, Unit
 
 
+def scope_root(user) -> Unit | None:
+    """The unit whose subtree ``user`` works on: their own unit, except that an
+    audit team works on the data of the branch it belongs to (the branch's
+    enterprises are the team's audit subjects)."""
+    unit = user.unit if user.is_authenticated and user.unit_id else None
+    if unit is not None and unit.kind == Unit.Kind.TEAM and unit.parent_id:
+        return unit.parent
+    return unit
+
+
 def visible_units(user):
     """The units whose data ``user`` may read (a queryset, usable as a subquery)."""
     if not user.is_authenticated:
         return Unit.objects.none()
     if user.sees_everything:
         return Unit.objects.all()
-    if not user.unit_id:
+    root = scope_root(user)
+    if root is None:
         return Unit.objects.none()
-    return Unit.objects.filter(path__startswith=user.unit.path)
+    return Unit.objects.filter(path__startswith=root.path)
 
 
 def can_see_unit(user, unit) -> bool:
@@ -29,7 +40,8 @@ def can_see_unit(user, unit) -> bool:
         return False
     if user.sees_everything:
         return True
-    return bool(user.unit_id) and unit.path.startswith(user.unit.path)
+    root = scope_root(user)
+    return root is not None and unit.path.startswith(root.path)
 
 
 class ScopedQuerySet(models.QuerySet):

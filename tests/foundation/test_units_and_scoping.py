@@ -20,7 +20,8 @@ def test_moving_a_unit_moves_its_subtree(world):
 
 
 def test_visible_units_by_persona(world):
-    assert set(visible_units(world.officer_a)) == {world.team_a}
+    # An audit team works on its branch's data.
+    assert set(visible_units(world.officer_a)) == {world.branch_a, world.team_a}
     assert set(visible_units(world.head_a)) == {world.branch_a, world.team_a}
     assert visible_units(world.department_head).count() == Unit.objects.count()
     assert not can_see_unit(world.officer_b, world.team_a)
