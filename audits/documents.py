@@ -9,6 +9,7 @@ translated. WeasyPrint is imported inside the function: the application starts
 import datetime as dt
 
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from audits.models import AuditCase, CaseDocument
 
@@ -88,10 +89,12 @@ def context(*, case: AuditCase, kind: str, number: str, issued_on: dt.date) -> d
 
 
 def render_html(*, case: AuditCase, kind: str, number: str, issued_on: dt.date) -> str:
-    return render_to_string(
-        f"audits/documents/{kind}.html",
-        context(case=case, kind=kind, number=number, issued_on=issued_on),
-    )
+    # Vietnamese number formats (12.000.000 ₫) whatever language the officer uses.
+    with translation.override("vi"):
+        return render_to_string(
+            f"audits/documents/{kind}.html",
+            context(case=case, kind=kind, number=number, issued_on=issued_on),
+        )
 
 
 def render_pdf(*, case: AuditCase, kind: str, number: str, issued_on: dt.date) -> bytes:
