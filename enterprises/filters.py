@@ -52,4 +52,6 @@ class EnterpriseFilter(django_filters.FilterSet):
         if digits.isdigit():
             # A tax code, whole or its beginning: an index range scan on the unique code.
             return queryset.filter(tax_code__startswith=value.replace(" ", ""))
+        # Case-insensitive on PostgreSQL; SQLite folds the case of ASCII letters only,
+        # so there "điện tử" does not find "Điện tử" (the embedded demo accepts that).
         return queryset.filter(Q(name__icontains=value) | Q(name_en__icontains=value))
