@@ -111,7 +111,11 @@ def enterprise_trade(*, enterprise, months: int = MONTHS, today: dt.date | None 
     ]
     partners = list(
         current.values("partner_name", "partner_country")
-        .annotate(n=Count("pk"), value=Sum("customs_value"), related=Max("related_party"))
+        .annotate(
+            n=Count("pk"),
+            value=Sum("customs_value"),
+            related=Count("pk", filter=Q(related_party=True)),
+        )
         .order_by("-value")[:8]
     )
     countries = list(
