@@ -1,5 +1,6 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from enterprises.validators import check_digit, make_tax_code, normalise_tax_code
 
@@ -24,9 +25,16 @@ def test_branch_code_is_normalised_with_a_hyphen():
     ],
 )
 def test_invalid_codes_say_why(code, message):
-    with pytest.raises(ValidationError) as error:
+    with translation.override("en"), pytest.raises(ValidationError) as error:
         normalise_tax_code(code)
-    assert message in " ".join(error.value.messages)
+    with translation.override("en"):
+        assert message in " ".join(error.value.messages)
+
+
+def test_reasons_are_in_vietnamese_by_default():
+    with pytest.raises(ValidationError) as error:
+        normalise_tax_code("0100109107")
+    assert "chữ số kiểm tra" in " ".join(error.value.messages).lower()
 
 
 def test_generated_codes_validate():
