@@ -320,33 +320,45 @@ def _phase_classes(run: ScoringRun) -> None:
     policies = {policy.unit_id: policy for policy in ClassPolicy.objects.all()}
     paths = dict(Unit.objects.values_list("pk", "path"))
     by_unit = defaultdict(list)
-    for pk, unit_id, score in (
+    score_pk = {}
+    for pk, enterprise_id, unit_id, score in (
         EnterpriseScore.objects.filter(run=run)
         .order_by("-score", "enterprise_id")
-        .values_list("enterprise_id", "unit_id", "score")
+        .values_list("pk", "enterprise_id", "unit_id", "score")
     ):
-        by_unit[unit_id].append((pk, score))
+        by_unit[unit_id].append((enterprise_id, score))
+        score_pk[enterprise_id] = pk
     share = random_share()
     counts = {"audit": 0, "monitoring": 0, "random": 0}
+    changed = []
+    for unit_id, ranked in sorted(by_unit.items(), key=lambda item: item[0] or 0):
+        policy = policy_for(unit_id, policies, paths)
+        by_score, drawn, monitoring = select(ranked, policy, seed=run.seed, share=share)
+        rank = {enterprise_id: index + 1 for index, (enterprise_id, _s) in enumerate(ranked)}
+        for ids, klass, is_random in (
+            (by_score, EnterpriseScore.Klass.AUDIT, False),
+            (drawn, EnterpriseScore.Klass.AUDIT, True),
+            (monitoring, EnterpriseScore.Klass.MONITORING, False),
+        ):
+            changed.extend(
+                EnterpriseScore(
+                    pk=score_pk[enterprise_id],
+                    klass=klass,
+                    is_random=is_random,
+                    rank_in_unit=rank[enterprise_id],
+                )
+                for enterprise_id in ids
+            )
+        counts["audit"] += len(by_score) + len(drawn)
+        counts["random"] += len(drawn)
+        counts["monitoring"] += len(monitoring)
     with transaction.atomic():
-        scores = EnterpriseScore.objects.filter(run=run)
-        scores.update(klass=EnterpriseScore.Klass.NOT_AUDITED, is_random=False, rank_in_unit=None)
-        for unit_id, ranked in sorted(by_unit.items(), key=lambda item: item[0] or 0):
-            policy = policy_for(unit_id, policies, paths)
-            by_score, drawn, monitoring = select(ranked, policy, seed=run.seed, share=share)
-            for batch in _batches(by_score):
-                scores.filter(enterprise_id__in=batch).update(klass=EnterpriseScore.Klass.AUDIT)
-            for batch in _batches(drawn):
-                scores.filter(enterprise_id__in=batch).update(
-                    klass=EnterpriseScore.Klass.AUDIT, is_random=True
-                )
-            for batch in _batches(monitoring):
-                scores.filter(enterprise_id__in=batch).update(
-                    klass=EnterpriseScore.Klass.MONITORING
-                )
-            counts["audit"] += len(by_score) + len(drawn)
-            counts["random"] += len(drawn)
-            counts["monitoring"] += len(monitoring)
+        EnterpriseScore.objects.filter(run=run).exclude(
+            klass=EnterpriseScore.Klass.NOT_AUDITED, is_random=False, rank_in_unit=None
+        ).update(klass=EnterpriseScore.Klass.NOT_AUDITED, is_random=False, rank_in_unit=None)
+        EnterpriseScore.objects.bulk_update(
+            changed, ["klass", "is_random", "rank_in_unit"], batch_size=500
+        )
         _move(
             run,
             phase=ScoringRun.Phase.DECLARATIONS,
@@ -354,12 +366,6 @@ def _phase_classes(run: ScoringRun) -> None:
             monitoring_count=counts["monitoring"],
             random_count=counts["random"],
         )
-
-
-def _batches(items, size=900):
-    items = list(items)
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 # -- phase 4 --------------------------------------------------------------------

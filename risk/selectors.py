@@ -19,7 +19,8 @@ def score_snapshot(*, score_id: int) -> dict:
     """The score of an enterprise exactly as it was frozen at selection time.
 
     Raises ``EnterpriseScore.DoesNotExist`` for an unknown id. The caller (audits)
-    checks that the user may see the enterprise.
+    checks that the user may see the enterprise. Every value is plain JSON (dates
+    as ISO strings), so the result can be stored as it is.
     """
     score = EnterpriseScore.objects.select_related("enterprise", "run").get(pk=score_id)
     reasons = score.reasons or {}
@@ -28,7 +29,7 @@ def score_snapshot(*, score_id: int) -> dict:
         "run_id": score.run_id,
         "enterprise_id": score.enterprise_id,
         "tax_code": score.enterprise.tax_code,
-        "as_of": score.as_of,
+        "as_of": score.as_of.isoformat(),
         "score": score.score,
         "criteria_score": score.criteria_score,
         "model_score": score.model_score,
