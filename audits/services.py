@@ -616,11 +616,21 @@ def unit_allows(transition: lifecycle.Transition, case: AuditCase, user) -> bool
 
 def allowed_actions(*, case: AuditCase, user) -> list[lifecycle.Transition]:
     """The steps ``user`` may try on ``case`` now (requirements are checked on submit)."""
-    return [
+    allowed = [
         t
         for t in lifecycle.actions_from(case.state)
         if role_allows(t, user) and unit_allows(t, case, user) and _kind_fits(t, case)
     ]
+    # The step that moves the case forward first, then the steps that record data
+    # on the way, then the side paths that stop it.
+    side_paths = {"suspended", "cancelled", "decision_cancelled", "returned", "non_compliant"}
+
+    def order(t):
+        if t.action in side_paths:
+            return 2
+        return 1 if t.target == lifecycle.SAME else 0
+
+    return sorted(allowed, key=order)
 
 
 def _kind_fits(transition, case) -> bool:
