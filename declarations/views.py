@@ -1,6 +1,7 @@
 """Pages: the declaration list and one declaration; the trade panels of the
 enterprise page (registered in ``enterprises.panels``)."""
 
+from django.core.cache import cache
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView
@@ -55,7 +56,7 @@ class DeclarationDetailView(RoleRequiredMixin, TemplateView):
 
 
 def trade_panel(request, enterprise) -> dict:
-    trade = selectors.enterprise_trade(enterprise=enterprise)
+    trade = _cached("trade", enterprise, lambda: selectors.enterprise_trade(enterprise=enterprise))
     labels = [f"{month:%m/%y}" for month in trade["months"]]
     months = [values for _month, values in trade["by_month"]]
     trade["value_chart"] = charts.bar_chart(
@@ -78,11 +79,35 @@ def trade_panel(request, enterprise) -> dict:
 
 
 def goods_panel(request, enterprise) -> dict:
-    return {"goods": selectors.enterprise_goods(enterprise=enterprise)}
+    return {
+        "goods": _cached(
+            "goods", enterprise, lambda: selectors.enterprise_goods(enterprise=enterprise)
+        )
+    }
 
 
 def outcomes_panel(request, enterprise) -> dict:
-    return selectors.enterprise_outcomes(enterprise=enterprise)
+    return _cached(
+        "outcomes", enterprise, lambda: selectors.enterprise_outcomes(enterprise=enterprise)
+    )
+
+
+PANEL_CACHE_SECONDS = 600
+
+
+def _cached(name: str, enterprise, compute):
+    """The figures of a panel, kept in the shared cache under the enterprise's data
+    version: a new declaration or amendment of the enterprise, or any new outcome,
+    gives a new key. A declaration or outcome corrected in place without a new row
+    shows after at most ``PANEL_CACHE_SECONDS``."""
+    if not hasattr(enterprise, "_data_version"):  # once per page, shared by the panels
+        enterprise._data_version = selectors.enterprise_data_version(enterprise=enterprise)
+    key = f"declarations:panel:{name}:{enterprise.pk}:{enterprise._data_version}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, PANEL_CACHE_SECONDS)
+    return value
 
 
 def register_enterprise_panels() -> None:
