@@ -302,3 +302,14 @@ def test_plan_and_workload_pages(world):
         == 404
     )
     assert world.client("api_a").get(reverse("audits:plan")).status_code == 403
+
+
+def test_the_enterprise_page_has_an_audits_panel(world, case):
+    html = (
+        world.client("officer_a")
+        .get(reverse("enterprises:detail", args=[case.enterprise.tax_code]))
+        .content.decode()
+    )
+    assert 'id="audits"' in html
+    assert case.number in html
+    assert reverse("audits:case-propose") in html
