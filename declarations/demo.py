@@ -324,7 +324,7 @@ class _Trader:
         self.import_share = (
             0.35 if self.sector in EXPORT_HEAVY else 0.85 if self.sector in IMPORT_HEAVY else 0.6
         )
-        if B.VOLUME_JUMP in risks or B.UNDERVALUATION in risks or B.RELATED_PARTY in risks:
+        if risks & {B.VOLUME_JUMP, B.UNDERVALUATION, B.RELATED_PARTY, B.ORIGIN_SWITCHING}:
             self.import_share = max(self.import_share, 0.8)
         catalogue = CATALOGUE[self.sector]
         self.items_i = [item for item in catalogue if "i" in item[9]] or catalogue
@@ -339,6 +339,11 @@ def _partners(rng, trader: _Trader):
             country = _pick(rng, pairs)
             city = rng.choice(CITIES[country])
             partners.append((f"{city} {rng.choice(PARTNER_WORDS)} Co., Ltd", country, False))
+    if B.ORIGIN_SWITCHING in trader.risks and not any(p[1] == "CN" for p in partners):
+        # Switching needs goods that really come from China.
+        partners.append(
+            (f"{rng.choice(CITIES['CN'])} {rng.choice(PARTNER_WORDS)} Co., Ltd", "CN", False)
+        )
     if B.RELATED_PARTY in trader.risks:
         core = trader.name.split()[-1]
         partners.append((f"{core} Holdings Pte. Ltd", rng.choice(["SG", "HK", "CN"]), True))
@@ -376,6 +381,9 @@ def generate(*, options: dict, rng: random.Random, progress) -> str:
             weight *= 0.4
         if trader.id not in heads:
             weight *= 0.5
+        if trader.risks:
+            # Enough declarations for the planted behaviour to be seen at all.
+            weight = max(weight, 4.0)
         if B.VOLUME_JUMP in trader.risks:
             weight *= 2
         weights.append(weight)
@@ -488,7 +496,13 @@ def _declaration(
     if direction == "import":
         candidates = [p for p in trader.partners if p[1] in SUPPLIER_COUNTRIES and not p[2]]
         related = [p for p in trader.partners if p[2]]
-        partner = related[0] if related and rng.random() < 0.7 else rng.choice(candidates)
+        chinese = [p for p in candidates if p[1] == "CN"]
+        if related and rng.random() < 0.7:
+            partner = related[0]
+        elif chinese and B.ORIGIN_SWITCHING in trader.risks and rng.random() < 0.6:
+            partner = rng.choice(chinese)
+        else:
+            partner = rng.choice(candidates)
         type_code = _pick(rng, IMPORT_TYPES)
         incoterms = _pick(rng, INCOTERMS_IMPORT)
         prefix = "10"

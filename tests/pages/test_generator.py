@@ -181,3 +181,22 @@ def test_undervaluing_enterprises_declare_below_the_norm():
     )
     assert low < 0.65
     assert 0.85 < normal < 1.15
+
+
+@pytest.mark.django_db
+def test_origin_switchers_declare_chinese_goods_with_a_preferential_origin():
+    _generate(enterprises=200, lines=8000)
+
+    switchers = PlantedRisk.objects.filter(behaviour=PlantedRisk.Behaviour.ORIGIN_SWITCHING)
+    switched = DeclarationLine.objects.filter(
+        declaration__enterprise__in=switchers.values("enterprise"),
+        declaration__partner_country="CN",
+        declaration__direction="import",
+    ).exclude(origin_country="CN")
+    elsewhere = DeclarationLine.objects.filter(
+        declaration__partner_country="CN", declaration__direction="import"
+    ).exclude(declaration__enterprise__in=switchers.values("enterprise"))
+
+    assert switched.exists()
+    assert all(line.preference_code for line in switched[:50])
+    assert not elsewhere.exclude(origin_country="CN").exists()
