@@ -4,11 +4,33 @@ from django.utils.translation import gettext as _
 
 from integrations.adapters.base import Adapter
 from integrations.adapters.kcs import Kcs
+from integrations.adapters.records import (
+    Registry,
+    RegistryHttp,
+    TaxDebt,
+    TaxDebtHttp,
+    Vcis,
+    VcisHttp,
+)
 from integrations.adapters.vnaccs import VnaccsCsv, VnaccsHttp, VnaccsXlsx, VnaccsXml
 
 ADAPTERS: dict[str, type[Adapter]] = {
-    cls.name: cls for cls in (VnaccsCsv, VnaccsXlsx, VnaccsXml, VnaccsHttp, Kcs)
+    cls.name: cls
+    for cls in (
+        VnaccsCsv,
+        VnaccsXlsx,
+        VnaccsXml,
+        VnaccsHttp,
+        Kcs,
+        Vcis,
+        VcisHttp,
+        Registry,
+        RegistryHttp,
+        TaxDebt,
+        TaxDebtHttp,
+    )
 }
+HTTP_SOURCES = tuple(name for name, cls in ADAPTERS.items() if cls.file_format == "http")
 
 
 def register(cls: type[Adapter]) -> type[Adapter]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 
 from integrations import readers
-from integrations.fields import BadValue, RowError, apply_plan, compile_plan
+from integrations.fields import BadValue, RowError, check_row, compile_plan
 from integrations.readers import FileInfo, FileRefused
 
 
@@ -71,7 +71,7 @@ class Adapter:
                 _("the row has %(got)d fields where the header has %(want)d")
                 % {"got": len(values), "want": self.width},
             )
-        return self.map(apply_plan(plan, values))
+        return self.map(check_row(plan, values))
 
     def map(self, typed: dict) -> dict:
         """Turn checked values into the writer's record (may raise RowError)."""

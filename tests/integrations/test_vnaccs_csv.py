@@ -199,17 +199,14 @@ def test_truncated_csv_keeps_good_rows_and_rejects_the_cut_one(units, tmp_path):
 
 def test_crash_in_the_middle_leaves_whole_chunks_and_resume_completes(units, tmp_path, monkeypatch):
     path = write_csv(tmp_path / "big.csv", declarations(6, lines=2))
-    real = pipeline.store_declarations
     calls = {"n": 0}
 
-    def crash_on_second_chunk(**kwargs):
+    def crash_on_second_chunk(batch):
         calls["n"] += 1
-        if calls["n"] == 2:
-            real(**kwargs)  # the chunk's rows are written, then the process dies
+        if calls["n"] == 2:  # the chunk's rows are written, then the process dies
             raise RuntimeError("disk full")
-        return real(**kwargs)
 
-    monkeypatch.setattr(pipeline, "store_declarations", crash_on_second_chunk)
+    monkeypatch.setattr(pipeline, "chunk_stored", crash_on_second_chunk)
     batch = run(path, chunk_rows=4)
     assert batch.status == ImportBatch.Status.FAILED
     assert "disk full" in batch.error and "after row 4" in batch.error
@@ -217,7 +214,7 @@ def test_crash_in_the_middle_leaves_whole_chunks_and_resume_completes(units, tmp
     assert Declaration.objects.count() == 2  # only the first, committed chunk
     assert DeclarationLine.objects.count() == 4
 
-    monkeypatch.setattr(pipeline, "store_declarations", real)
+    monkeypatch.setattr(pipeline, "chunk_stored", lambda batch: None)
     resumed = pipeline.run_batch(batch_id=batch.pk, chunk_rows=4)
     assert resumed.status == ImportBatch.Status.DONE
     assert (resumed.new_count, resumed.unchanged_count, resumed.rejected_count) == (6, 0, 0)

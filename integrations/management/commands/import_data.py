@@ -28,7 +28,9 @@ class Command(BaseCommand):
         parser.add_argument("source", help="one of: " + ", ".join(FILE_SOURCES))
         parser.add_argument("paths", nargs="*", help="files to import")
         parser.add_argument("--unit", help="code of the unit the batches belong to")
-        parser.add_argument("--chunk-rows", type=int, default=pipeline.CHUNK_ROWS)
+        parser.add_argument(
+            "--chunk-rows", type=int, help="rows per transaction (default 5000; 50000 with COPY)"
+        )
         parser.add_argument("--resume", type=int, metavar="BATCH_ID", help="resume a batch")
         parser.add_argument("--pull", action="store_true", help="SOURCE is an HTTP source")
         parser.add_argument("--url", help="with --pull: the address of the first page")

@@ -1,0 +1,234 @@
+"""How fast the VNACCS CSV ingest runs, against a plain PostgreSQL COPY.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/stq02 python bench/ingest.py --lines 1000000
+
+Uses its own database (the name in DATABASE_URL with ``_bench_ingest`` appended,
+dropped and created again) so that it never touches anyone's data. Steps:
+
+1. writes a deterministic CSV of ``--lines`` goods lines in the VNACCS CSV format
+   (docs/formats/vnaccs.md): 1–5 lines per declaration, ``--enterprises``
+   importers with valid tax codes, a few customs offices;
+2. times a plain ``COPY ... FROM STDIN (FORMAT csv)`` of the same file into a bare
+   table with the same columns, typed (text, numeric, date), no index;
+3. times the full pipeline, ``manage.py import_data vnaccs-csv FILE`` in a child
+   process (parse, check every field, link enterprises and offices, detect
+   changes by content hash, write declarations and lines), and its peak memory
+   (the child's ru_maxrss);
+4. times sending the same file again (every declaration "unchanged").
+
+Prints the figures, and on the last line, alone, pipeline rate / COPY rate.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+HS = ["85171300", "84713020", "61091010", "39269099", "73181590", "87089999", "94036090"]
+OFFICES = ["01B1", "02CI", "03CE", "18A1", "47D1"]
+COUNTRIES = ["CN", "KR", "JP", "US", "TH", "DE", "VN"]
+
+
+def bench_url(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") + "_bench_ingest"
+    return urlunsplit(parts._replace(path="/" + name)), name
+
+
+def admin_connection(url: str):
+    import psycopg2
+
+    parts = urlsplit(url)
+    connection = psycopg2.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password,
+        dbname="postgres",
+    )
+    connection.autocommit = True
+    return connection
+
+
+def recreate(url: str, name: str) -> None:
+    admin = admin_connection(url)
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+
+
+def generate(path: Path, lines: int, enterprises: int) -> None:
+    from enterprises.validators import make_tax_code
+    from integrations.adapters.vnaccs import COLUMNS
+
+    codes = []
+    n = 100_000_001
+    while len(codes) < enterprises:
+        code = make_tax_code(f"{n:09d}")
+        if code:
+            codes.append(code)
+        n += 1
+    header = [c.name for c in COLUMNS]
+    written = 0
+    declaration = 0
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        out.write(",".join(header) + "\n")
+        while written < lines:
+            declaration += 1
+            count = min(1 + declaration % 5, lines - written)
+            number = f"{100_000_000_000 + declaration:012d}"
+            who = codes[(declaration * 7919) % enterprises]
+            day = 1 + declaration % 28
+            month = 1 + (declaration // 28) % 12
+            country = COUNTRIES[declaration % len(COUNTRIES)]
+            office = OFFICES[declaration % len(OFFICES)]
+            head = (
+                f"{number},0,A11,import,{office},2025-{month:02d}-{day:02d},"
+                f"2025-{month:02d}-{day:02d},{1 + declaration % 3},{who},"
+                f"Công ty TNHH Thương mại {declaration % enterprises},,"
+                f"Partner {declaration % 997} Ltd,{country},{country},{country},2,CIF,USD,25400,"
+                f"{1000 + declaration % 9000}.50,,,,,,{declaration % 2}"
+            )
+            for k in range(1, count + 1):
+                value = 1_000_000 + (declaration * 37 + k) % 90_000_000
+                hs = HS[(declaration + k) % len(HS)]
+                out.write(
+                    f"{head},{k},{hs},Hàng hóa {hs} loại {k},{k * 10},PCE,{12 + k}.25,{value},"
+                    f"5,{value // 20},10,{value // 10},0,0,{country},\n"
+                )
+            written += count
+
+
+BARE_TABLE = """
+CREATE TABLE bare_lines (
+  declaration_number text, version integer, type_code text, direction text, office_code text,
+  registered_on date, cleared_on date, channel integer, tax_code text, importer_name text,
+  declarant_code text, partner_name text, partner_country text, origin_country text,
+  export_country text, transport_mode text, incoterms text, currency text,
+  exchange_rate numeric, invoice_value numeric, customs_value numeric, import_duty numeric,
+  vat numeric, special_consumption_tax numeric, environmental_tax numeric, related_party integer,
+  line_no integer, hs_code text, description text, quantity numeric, unit text,
+  unit_price numeric, line_customs_value numeric, import_duty_rate numeric,
+  line_import_duty numeric, vat_rate numeric, line_vat numeric,
+  line_special_consumption_tax numeric, line_environmental_tax numeric,
+  line_origin_country text, preference_code text
+)"""
+
+
+def plain_copy(url: str, name: str, path: Path) -> float:
+    import psycopg2
+
+    parts = urlsplit(url)
+    connection = psycopg2.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password,
+        dbname=name,
+    )
+    with connection, connection.cursor() as cursor:
+        cursor.execute(BARE_TABLE)
+    started = time.perf_counter()
+    with connection, connection.cursor() as cursor, open(path, encoding="utf-8") as handle:
+        cursor.copy_expert("COPY bare_lines FROM STDIN WITH (FORMAT csv, HEADER true)", handle)
+    seconds = time.perf_counter() - started
+    with connection, connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bare_lines")
+    connection.close()
+    return seconds
+
+
+def child(args: list[str], env: dict) -> tuple[float, int, str]:
+    """Run a child process; wall seconds, its own peak RSS (KiB) and its output."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        args, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    output = process.stdout.read()
+    _pid, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        sys.exit(f"{' '.join(args)} failed:\n{output}")
+    return seconds, usage.ru_maxrss, output
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lines", type=int, default=200_000)
+    parser.add_argument("--enterprises", type=int, default=5_000)
+    parser.add_argument("--keep", action="store_true", help="keep the database and the file")
+    parser.add_argument("--file", help="CSV file to write (default: a temporary file)")
+    options = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        sys.exit("DATABASE_URL must point to PostgreSQL")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stq02.settings")
+    import django
+
+    django.setup()
+
+    target_url, name = bench_url(url)
+    env = {
+        **os.environ,
+        "DATABASE_URL": target_url,
+        # Production mode: no query log kept by DEBUG.
+        "DEBUG": "0",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-" + "k" * 50),
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
+        "ALLOWED_HOSTS": "localhost",
+        "CELERY_TASK_ALWAYS_EAGER": "1",
+    }
+    recreate(url, name)
+    python = sys.executable
+    child([python, "manage.py", "migrate", "-v0"], env)
+
+    folder = Path(tempfile.mkdtemp(prefix="stq02-bench-"))
+    path = Path(options.file) if options.file else folder / f"vnaccs-{options.lines}.csv"
+    started = time.perf_counter()
+    generate(path, options.lines, options.enterprises)
+    size = path.stat().st_size
+    print(f"file: {path} {options.lines:,} lines, {size / 1e6:,.1f} MB "
+          f"(generated in {time.perf_counter() - started:.1f} s)")
+
+    copy_s = plain_copy(url, name, path)
+    copy_rate = options.lines / copy_s
+    print(f"plain COPY into a bare table: {copy_s:.2f} s, {copy_rate:,.0f} rows/s")
+
+    command = [python, "manage.py", "import_data", "vnaccs-csv", str(path), "--quiet-progress",
+               "--rejects-dir", str(folder)]
+    first_s, first_rss, out = child(command, env)
+    print("pipeline:", out.strip().splitlines()[0])
+    rate = options.lines / first_s
+    print(f"pipeline (first import): {first_s:.2f} s, {rate:,.0f} rows/s, "
+          f"peak RSS {first_rss / 1024:,.0f} MiB")
+
+    again_s, again_rss, out = child(command, env)
+    print("re-send:", out.strip().splitlines()[0])
+    print(f"re-send (all unchanged): {again_s:.2f} s, {options.lines / again_s:,.0f} rows/s, "
+          f"peak RSS {again_rss / 1024:,.0f} MiB")
+    print(f"re-send / first import speed: {first_s / again_s:.2f}")
+
+    if not options.keep:
+        from django.db import connections
+
+        connections.close_all()
+        admin = admin_connection(url)
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.close()
+        if not options.file:
+            path.unlink(missing_ok=True)
+    print(f"{rate / copy_rate:.3f}")
+
+
+if __name__ == "__main__":
+    main()
