@@ -16,7 +16,9 @@ from rest_framework.views import APIView
 from declarations import selectors
 from declarations.filters import DeclarationFilter
 from declarations.models import Declaration, DeclarationLine, Outcome
+from declarations.views import CappedPaginator
 from enterprises.models import Enterprise
+from stq02.api.pagination import Pagination
 from stq02.scoping import READERS
 
 
@@ -115,11 +117,19 @@ class DeclarationDetailSerializer(DeclarationSerializer):
         fields = [*DeclarationSerializer.Meta.fields, "versions", "lines", "outcomes"]
 
 
+class CappedPagination(Pagination):
+    """``count`` stops at 10,001: beyond that the caller follows ``next`` links."""
+
+    django_paginator_class = CappedPaginator
+
+
 class DeclarationListView(generics.ListAPIView):
-    """Current versions of the declarations of the caller's units, newest first."""
+    """Current versions of the declarations of the caller's units, newest first.
+    ``count`` is exact up to 10,000 and 10,001 beyond."""
 
     serializer_class = DeclarationSerializer
     filterset_class = DeclarationFilter
+    pagination_class = CappedPagination
     ordering_fields = ["registered_on", "number", "customs_value"]
     read_roles = READERS
 

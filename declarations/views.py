@@ -2,7 +2,9 @@
 enterprise page (registered in ``enterprises.panels``)."""
 
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.http import Http404
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView
 
@@ -14,12 +16,26 @@ from stq02 import charts
 from stq02.scoping import STAFF
 from stq02.views import RoleRequiredMixin
 
+COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    """Counts at most ``COUNT_CAP`` rows: an exact count of a big scope's
+    declarations reads all of them, while the page itself reads 50 through the
+    registration-date index. Beyond the cap the list says "more than" and pages
+    through the first 10,000 rows; narrower filters reach the others."""
+
+    @cached_property
+    def count(self):
+        return self.object_list[: COUNT_CAP + 1].count()
+
 
 class DeclarationListView(RoleRequiredMixin, ListView):
     allowed_roles = STAFF
     template_name = "declarations/list.html"
     context_object_name = "declarations"
     paginate_by = 50
+    paginator_class = CappedPaginator
 
     def get_queryset(self):
         self.filterset = DeclarationFilter(
@@ -35,6 +51,7 @@ class DeclarationListView(RoleRequiredMixin, ListView):
         query = self.request.GET.copy()
         query.pop("page", None)
         context["query"] = query.urlencode()
+        context["count_cap"] = COUNT_CAP
         return context
 
 
