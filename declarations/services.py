@@ -351,3 +351,39 @@ def _write_outcomes(records, ids):
                 "note",
             ],
         )
+
+
+def record_outcomes(*, entries: list[dict]) -> int:
+    """Upsert outcomes reported by another system (VCIS), one per (source,
+    reference), linked to the current version of the declaration when it is
+    stored. ``entries``: source, reference, declaration_number, decided_on,
+    violation_found, additional_tax, fine, note. Returns how many were written."""
+    if not entries:
+        return 0
+    current = dict(
+        Declaration.objects.filter(
+            number__in={e["declaration_number"] for e in entries}, is_current=True
+        ).values_list("number", "pk")
+    )
+    Outcome.objects.bulk_create(
+        [
+            Outcome(
+                declaration_id=current.get(e["declaration_number"]),
+                **{k: e[k] for k in e if k != "declaration_id"},
+            )
+            for e in entries
+        ],
+        update_conflicts=True,
+        unique_fields=["source", "reference"],
+        update_fields=[
+            "declaration",
+            "declaration_number",
+            "decided_on",
+            "violation_found",
+            "critical",
+            "additional_tax",
+            "fine",
+            "note",
+        ],
+    )
+    return len(entries)

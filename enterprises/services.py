@@ -135,10 +135,12 @@ def apply_registry_entries(*, entries: list[dict], default_unit_id: int | None) 
     return result
 
 
-def record_tax_debts(*, entries: list[dict], directory: EnterpriseDirectory) -> WriteResult:
+def record_tax_debts(
+    *, entries: list[dict], directory: EnterpriseDirectory, default_unit_id: int | None = None
+) -> WriteResult:
     """Tax debt statements: one per enterprise and day (``as_of``)."""
     result = WriteResult()
-    ids = directory.resolve({e["tax_code"]: (e.get("name", ""), None) for e in entries})
+    ids = directory.resolve({e["tax_code"]: (e.get("name", ""), default_unit_id) for e in entries})
     keys = [(ids[e["tax_code"]], e["as_of"]) for e in entries]
     stored = {
         (d.enterprise_id, d.as_of.isoformat()): d
@@ -174,11 +176,13 @@ def record_tax_debts(*, entries: list[dict], directory: EnterpriseDirectory) -> 
 VIOLATION_FIELDS = ("kind", "decided_on", "description", "fine", "is_grave", "declaration_number")
 
 
-def record_violations(*, entries: list[dict], directory: EnterpriseDirectory) -> WriteResult:
+def record_violations(
+    *, entries: list[dict], directory: EnterpriseDirectory, default_unit_id: int | None = None
+) -> WriteResult:
     """VCIS records, one per ``reference``; a record sent again with other values
     updates the stored one."""
     result = WriteResult()
-    ids = directory.resolve({e["tax_code"]: (e.get("name", ""), None) for e in entries})
+    ids = directory.resolve({e["tax_code"]: (e.get("name", ""), default_unit_id) for e in entries})
     stored = {
         v.reference: v
         for v in Violation.objects.filter(reference__in=[e["reference"] for e in entries])

@@ -26,7 +26,13 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from declarations.services import HEADER_FIELDS, DeclarationRecord, store_declarations
+from declarations.models import Outcome
+from declarations.services import (
+    HEADER_FIELDS,
+    DeclarationRecord,
+    record_outcomes,
+    store_declarations,
+)
 from enterprises import services as enterprise_services
 from integrations import sqlpath
 from integrations.adapters import get_adapter
@@ -234,6 +240,7 @@ class RecordSink:
         self.batch = batch
         self.adapter = adapter
         self.enterprises = enterprise_services.EnterpriseDirectory()
+        self.areas: dict[str, int | None] = {}
 
     def build(self, group, header, chunk: Chunk) -> None:
         ((row, typed, values),) = group
@@ -255,18 +262,54 @@ class RecordSink:
             return 0, 0, 0
         kind = self.adapter.kind
         if kind == "registry":
+            for entry in chunk.records:
+                entry["managing_unit_id"] = self.area_unit(entry.get("province"))
             result = enterprise_services.apply_registry_entries(
                 entries=chunk.records, default_unit_id=self.batch.unit_id
             )
         elif kind == "tax_debt":
             result = enterprise_services.record_tax_debts(
-                entries=chunk.records, directory=self.enterprises
+                entries=chunk.records,
+                directory=self.enterprises,
+                default_unit_id=self.batch.unit_id,
             )
         else:
             result = enterprise_services.record_violations(
-                entries=chunk.records, directory=self.enterprises
+                entries=chunk.records,
+                directory=self.enterprises,
+                default_unit_id=self.batch.unit_id,
+            )
+            record_outcomes(
+                entries=[
+                    {
+                        "source": Outcome.Source.VCIS,
+                        "reference": entry["reference"],
+                        "declaration_number": entry["declaration_number"],
+                        "decided_on": entry["decided_on"],
+                        "violation_found": True,
+                        "critical": 2 if entry.get("is_grave") == "1" else 1,
+                        "additional_tax": int(entry.get("additional_tax") or 0),
+                        "fine": int(entry.get("fine") or 0),
+                        "note": entry.get("description", "")[:2000],
+                    }
+                    for entry in chunk.records
+                    if entry.get("declaration_number") and entry["kind"] != "watchlist"
+                ]
             )
         return result.new, result.changed, result.unchanged
+
+    def area_unit(self, province_code: str | None) -> int | None:
+        """The regional branch whose area holds the province (for a new enterprise)."""
+        if not province_code:
+            return None
+        if province_code not in self.areas:
+            unit = (
+                Unit.objects.filter(kind=Unit.Kind.BRANCH, provinces__code=province_code)
+                .order_by("path")
+                .first()
+            )
+            self.areas[province_code] = unit.pk if unit else None
+        return self.areas[province_code]
 
 
 def sink_for(batch, adapter):
