@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from risk import learning, scoring, services
-from risk.models import Criterion, EnterpriseScore, RiskModel
+from risk.models import Criterion, EnterpriseScore, RiskModel, ScoringRun
 from tests.risk.factories import AS_OF
 
 
@@ -183,3 +183,20 @@ def test_run_feedback_and_backtest_pages_open(world, scored):
         ("risk:model-list", []),
     ]:
         assert client.get(reverse(name, args=args)).status_code == 200, name
+
+
+def test_a_head_starts_a_run_from_the_runs_page_and_an_officer_cannot(
+    world, market, django_capture_on_commit_callbacks
+):
+    url = reverse("risk:run-start")
+    assert world.client("officer_a").post(url, {"as_of": AS_OF.isoformat()}).status_code == 403
+
+    with_commit = world.client("head_a")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = with_commit.post(url, {"as_of": AS_OF.isoformat()})
+
+    run = ScoringRun.objects.get(as_of=AS_OF)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("risk:run-detail", args=[run.pk])
+    page = with_commit.get(response["Location"])
+    assert "100 %" in page.content.decode()
