@@ -205,10 +205,14 @@ def ensure_norms(*, as_of: dt.date, rebuild: bool = False) -> int:
 
 
 # -- features -----------------------------------------------------------------
-def compute(*, as_of: dt.date, first_id: int, last_id: int) -> dict[int, dict]:
+def compute(
+    *, as_of: dt.date, first_id: int, last_id: int, chapters: dict | None = None
+) -> dict[int, dict]:
     """Features of the enterprises with ``first_id <= id <= last_id`` as of ``as_of``.
 
-    ``ensure_norms(as_of=...)`` must have run. Returns {enterprise id: {name: value}}.
+    ``ensure_norms(as_of=...)`` must have run. Returns {enterprise id: {name: value}};
+    when given, ``chapters`` is filled with {enterprise id: "HS chapters traded in
+    the last 12 months"} ("39 84 85").
     """
     t = _tables()
     p = {**_windows(as_of), "lo": first_id, "hi": last_id, "current": True}
@@ -341,43 +345,33 @@ def compute(*, as_of: dt.date, first_id: int, last_id: int) -> dict[int, dict]:
 
     # Origins new to the enterprise: goods value of the last 12 months whose
     # (heading, origin) pair the enterprise did not import in the year before,
-    # counted only for headings it did import before.
-    origin_sql = f"""
-        SELECT cur.enterprise_id, SUM(cur.value),
-               SUM(CASE WHEN prev_pair.enterprise_id IS NULL THEN cur.value ELSE 0 END)
-        FROM (
-            SELECT d.enterprise_id, SUBSTR(l.hs_code, 1, 4) AS heading, {ORIGIN} AS origin,
-                   SUM(l.customs_value) AS value
-            FROM {t["line"]} l JOIN {t["declaration"]} d ON d.id = l.declaration_id
-            WHERE d.is_current = %(current)s AND d.direction = 'import'
-              AND d.enterprise_id BETWEEN %(lo)s AND %(hi)s
-              AND d.registered_on BETWEEN %(y1)s AND %(as_of)s
-            GROUP BY d.enterprise_id, SUBSTR(l.hs_code, 1, 4), {ORIGIN}
-        ) cur
-        JOIN (
-            SELECT DISTINCT d.enterprise_id, SUBSTR(l.hs_code, 1, 4) AS heading
-            FROM {t["line"]} l JOIN {t["declaration"]} d ON d.id = l.declaration_id
-            WHERE d.is_current = %(current)s AND d.direction = 'import'
-              AND d.enterprise_id BETWEEN %(lo)s AND %(hi)s
-              AND d.registered_on BETWEEN %(y2)s AND %(y1_end)s
-        ) prev_heading ON prev_heading.enterprise_id = cur.enterprise_id
-                      AND prev_heading.heading = cur.heading
-        LEFT JOIN (
-            SELECT DISTINCT d.enterprise_id, SUBSTR(l.hs_code, 1, 4) AS heading,
-                   {ORIGIN} AS origin
-            FROM {t["line"]} l JOIN {t["declaration"]} d ON d.id = l.declaration_id
-            WHERE d.is_current = %(current)s AND d.direction = 'import'
-              AND d.enterprise_id BETWEEN %(lo)s AND %(hi)s
-              AND d.registered_on BETWEEN %(y2)s AND %(y1_end)s
-        ) prev_pair ON prev_pair.enterprise_id = cur.enterprise_id
-                   AND prev_pair.heading = cur.heading AND prev_pair.origin = cur.origin
-        GROUP BY cur.enterprise_id
+    # counted only for headings it did import before. One pass groups the two
+    # years of lines by (enterprise, heading, origin); the comparison and the
+    # HS chapters traded (for the risk list's filter) are worked out from those
+    # groups, a few per enterprise.
+    pairs_sql = f"""
+        SELECT d.enterprise_id, SUBSTR(l.hs_code, 1, 4), {ORIGIN},
+          SUM(CASE WHEN d.registered_on >= %(y1)s AND d.direction = 'import'
+                   THEN l.customs_value ELSE 0 END),
+          MAX(CASE WHEN d.registered_on < %(y1)s AND d.direction = 'import' THEN 1 ELSE 0 END),
+          MAX(CASE WHEN d.registered_on >= %(y1)s THEN 1 ELSE 0 END)
+        FROM {t["line"]} l JOIN {t["declaration"]} d ON d.id = l.declaration_id
+        WHERE d.is_current = %(current)s AND d.enterprise_id BETWEEN %(lo)s AND %(hi)s
+          AND d.registered_on BETWEEN %(y2)s AND %(as_of)s
+        GROUP BY d.enterprise_id, SUBSTR(l.hs_code, 1, 4), {ORIGIN}
     """
-    for pk, value, new_value in _rows(origin_sql, p):
-        value = float(value or 0)
-        features[pk]["origin_change_share"] = (
-            round(float(new_value or 0) / value, 4) if value > 0 else None
+    groups = defaultdict(list)
+    for pk, heading, origin, value, before, recent in _rows(pairs_sql, p):
+        groups[pk].append((heading, origin, float(value or 0), bool(before), bool(recent)))
+    for pk, rows in groups.items():
+        headings_before = {heading for heading, _o, _v, before, _r in rows if before}
+        value = sum(v for heading, _o, v, _b, _r in rows if heading in headings_before)
+        new_value = sum(
+            v for heading, _o, v, before, _r in rows if heading in headings_before and not before
         )
+        features[pk]["origin_change_share"] = round(new_value / value, 4) if value > 0 else None
+        if chapters is not None:
+            chapters[pk] = " ".join(sorted({heading[:2] for heading, _o, _v, _b, r in rows if r}))
 
     outcomes_sql = f"""
         SELECT d.enterprise_id,
@@ -458,22 +452,6 @@ _DEFAULTS = {
     "overdue_debt": 0.0,
     "registry_changes_24m": 0,
 }
-
-
-def hs_chapters(*, as_of: dt.date, first_id: int, last_id: int) -> dict[int, str]:
-    """The HS chapters each enterprise declared in the last 12 months ("39 84 85")."""
-    t = _tables()
-    p = {**_windows(as_of), "lo": first_id, "hi": last_id, "current": True}
-    sql = f"""
-        SELECT DISTINCT d.enterprise_id, SUBSTR(l.hs_code, 1, 2)
-        FROM {t["line"]} l JOIN {t["declaration"]} d ON d.id = l.declaration_id
-        WHERE d.is_current = %(current)s AND d.enterprise_id BETWEEN %(lo)s AND %(hi)s
-          AND d.registered_on BETWEEN %(y1)s AND %(as_of)s
-    """
-    chapters = defaultdict(set)
-    for pk, chapter in _rows(sql, p):
-        chapters[pk].add(chapter)
-    return {pk: " ".join(sorted(values))[:290] for pk, values in chapters.items()}
 
 
 def _as_date(value) -> dt.date:

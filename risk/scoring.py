@@ -209,8 +209,10 @@ def _phase_enterprises(run: ScoringRun, *, worker: str, progress=None) -> None:
 
 def score_chunk(*, run, first_id, last_id, criteria, trained, unit_paths) -> list[EnterpriseScore]:
     """Features, criteria and model for one range of enterprise ids (no writes)."""
-    computed = features.compute(as_of=run.as_of, first_id=first_id, last_id=last_id)
-    chapters = features.hs_chapters(as_of=run.as_of, first_id=first_id, last_id=last_id)
+    chapters = {}
+    computed = features.compute(
+        as_of=run.as_of, first_id=first_id, last_id=last_id, chapters=chapters
+    )
     units = dict(
         Enterprise.objects.filter(pk__gte=first_id, pk__lte=last_id).values_list(
             "pk", "managing_unit_id"

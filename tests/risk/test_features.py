@@ -90,3 +90,15 @@ def test_a_jump_in_the_last_90_days(world):
 
     assert values["value_jump_90d"] > 3
     assert values["count_jump_90d"] > 3
+
+
+def test_goods_from_an_origin_not_used_the_year_before(world):
+    enterprise = EnterpriseFactory(managing_unit=world.team_a)
+    trade(enterprise, days_ago=400, origin="CN")
+    trade(enterprise, days_ago=30, origin="TH", preference="AJ", value=300_000_000)
+    trade(enterprise, days_ago=60, origin="CN")
+
+    values = _features(enterprise)
+
+    assert values["origin_change_share"] == 0.75
+    assert values["preferential_share"] == 0.75

@@ -33,6 +33,10 @@ def test_the_risk_list_filters_by_class_and_criterion(world, scored):
     text = page.content.decode()
     assert scored["a"].enterprise.tax_code in text
     assert scored["b"].enterprise.tax_code not in text
+    chapter = client.get(reverse("risk:list"), {"hs_chapter": "85"}).content.decode()
+    assert scored["b"].enterprise.tax_code in chapter
+    other = client.get(reverse("risk:list"), {"hs_chapter": "61"}).content.decode()
+    assert scored["b"].enterprise.tax_code not in other
 
 
 def test_score_and_history_pages_of_another_unit_are_not_found(world, scored):
