@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.urls import reverse
 
 from audits.lifecycle import State
@@ -39,6 +40,11 @@ def page():
         tab = context.new_page()
         tab.set_default_timeout(20_000)
         yield tab
+        # While Playwright's event loop runs, Django's per-context connection
+        # registry gives the test its own database connection, which pytest-django
+        # does not know about; close it here, or PostgreSQL keeps the session and
+        # the test database cannot be dropped.
+        connections.close_all()
         context.close()
         browser.close()
 
