@@ -407,9 +407,9 @@ def _phase_declarations(run: ScoringRun, *, worker: str, progress=None) -> None:
         with transaction.atomic():
             if not ScoringRun.objects.select_for_update().filter(pk=run.pk, claimed_by=worker):
                 raise RuntimeError("scoring run was taken over by another worker")
-            DeclarationScore.objects.filter(model=model, declaration_id__in=ids).filter(
-                Q(run=run) | Q(run__isnull=True)
-            ).delete()
+            # These declarations have no score of this model from an earlier date
+            # (excluded above): whatever exists is this run's or a later one's.
+            DeclarationScore.objects.filter(model=model, declaration_id__in=ids).delete()
             DeclarationScore.objects.bulk_create(rows, batch_size=1000)
             _move(
                 run,

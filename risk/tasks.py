@@ -8,20 +8,29 @@ from django.utils import timezone
 from risk import scoring
 
 
-@shared_task(name="risk.score_run", acks_late=True)
-def score_run(run_id: int) -> int:
+def _execute(task, run_id: int) -> int:
+    worker = f"celery-{task.request.id}"
+    run = scoring.execute(run_id=run_id, worker=worker)
+    if run.status == run.Status.RUNNING and run.claimed_by != worker:
+        # Another worker holds the run. If that worker died (a redelivered task
+        # finds it so), its heartbeat goes stale and this retry takes the run over.
+        raise task.retry(countdown=int(scoring.STALE_AFTER.total_seconds()) + 60)
+    return run.pk
+
+
+@shared_task(name="risk.score_run", bind=True, acks_late=True, max_retries=12)
+def score_run(self, run_id: int) -> int:
     """Process (or resume) one scoring run; safe to run twice (the run is claimed)."""
-    return scoring.execute(run_id=run_id).pk
+    return _execute(self, run_id)
 
 
-@shared_task(name="risk.score_all", acks_late=True)
-def score_all(as_of: str | None = None) -> int:
+@shared_task(name="risk.score_all", bind=True, acks_late=True, max_retries=12)
+def score_all(self, as_of: str | None = None) -> int:
     """The nightly run: score every enterprise and the new declarations as of
     yesterday (or ``as_of``). A finished run of that date is left as it is; a
     failed or stale one is resumed."""
     day = dt.date.fromisoformat(as_of) if as_of else timezone.localdate() - dt.timedelta(days=1)
-    run = scoring.run_for(as_of=day)
-    return scoring.execute(run_id=run.pk).pk
+    return _execute(self, scoring.run_for(as_of=day).pk)
 
 
 # The beat entry, in the shape of stq02.schedules.SCHEDULES (the lead adds it there):

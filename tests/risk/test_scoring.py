@@ -180,3 +180,19 @@ def test_a_running_run_is_taken_over_only_when_its_worker_is_silent(market):
     assert finished.status == ScoringRun.Status.DONE
     assert finished.claimed_by == "second"
     assert finished.enterprises_done == 20
+
+
+def test_the_task_waits_and_retries_while_another_worker_holds_the_run(market):
+    from celery.exceptions import Retry
+
+    from risk import tasks
+
+    run = scoring.run_for(as_of=AS_OF)
+    assert scoring.claim(run_id=run.pk, worker="alive")
+
+    with pytest.raises(Retry) as retry:
+        tasks.score_run.apply(args=[run.pk])
+
+    assert retry.value.when == scoring.STALE_AFTER.total_seconds() + 60
+    run.refresh_from_db()
+    assert (run.status, run.claimed_by, run.enterprises_done) == ("running", "alive", 0)
