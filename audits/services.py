@@ -13,6 +13,7 @@ import time
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q, Sum
@@ -304,8 +305,9 @@ def risk_snapshot(score_id: int) -> dict:
         return {"score_id": score_id, "unavailable": True}
     try:
         snapshot = score_snapshot(score_id=score_id)
-    except Exception as exc:  # noqa: BLE001 - a missing score must not block a proposal
-        logger.warning("risk score %s could not be frozen: %s", score_id, exc)
+    except ObjectDoesNotExist:
+        # A score deleted since the list was shown: the proposal keeps its id.
+        logger.warning("risk score %s not found: nothing frozen", score_id)
         return {"score_id": score_id, "unavailable": True}
     return _json_safe(snapshot)
 

@@ -313,3 +313,50 @@ def test_the_enterprise_page_has_an_audits_panel(world, case):
     assert 'id="audits"' in html
     assert case.number in html
     assert reverse("audits:case-propose") in html
+
+
+def test_a_proposal_freezes_the_risk_score_and_its_reasons(world):
+    from risk.models import EnterpriseScore, ScoringRun
+    from tests.factories import DeclarationFactory
+
+    enterprise = enterprise_in(world)
+    DeclarationFactory(enterprise=enterprise, registered_on=dt.date(2025, 5, 1))
+    run = ScoringRun.objects.create(as_of=dt.date(2026, 11, 30), seed="s")
+    score = EnterpriseScore.objects.create(
+        run=run,
+        enterprise=enterprise,
+        as_of=run.as_of,
+        criteria_score=0.8,
+        score=0.83,
+        klass=EnterpriseScore.Klass.AUDIT,
+        reasons={"criteria": [{"code": "C07", "name": "Valuation below the HS norm"}]},
+    )
+    url = reverse("audits:case-propose") + f"?enterprise={enterprise.pk}&score={score.pk}"
+    client = world.client("officer_a")
+    page = client.get(url).content.decode()
+    assert "C07" in page
+    client.post(
+        url,
+        {
+            "kind": "office",
+            "content": "valuation",
+            "period_from": "2025-01-01",
+            "period_to": "2025-12-31",
+            "estimated_officer_days": 6,
+        },
+    )
+    case = AuditCase.objects.get(enterprise=enterprise)
+    # Later changes to the score do not change what justified the proposal.
+    score.score = 0.1
+    score.reasons = {}
+    score.save()
+    case.refresh_from_db()
+    assert case.risk_snapshot["score"] == 0.83
+    assert case.risk_snapshot["criteria"][0]["code"] == "C07"
+    assert case.risk_snapshot["class"] == "audit"
+    html = client.get(reverse("audits:case-detail", args=[case.pk])).content.decode()
+    assert "C07" in html
+    # A score of another enterprise cannot justify this proposal.
+    stranger = enterprise_in(world)
+    wrong = reverse("audits:case-propose") + f"?enterprise={stranger.pk}&score={score.pk}"
+    assert client.get(wrong).status_code == 404
