@@ -18,6 +18,9 @@ WRITERS = {Role.OFFICER, Role.UNIT_HEAD, Role.DEPARTMENT_HEAD, Role.ADMIN, Role.
 
 class EventSerializer(serializers.ModelSerializer):
     actor = serializers.StringRelatedField()
+    # Plain strings: the same choices as the case's ``state`` (one enum in the schema).
+    from_state = serializers.CharField(read_only=True)
+    to_state = serializers.CharField(read_only=True)
 
     class Meta:
         model = CaseEvent
@@ -51,6 +54,8 @@ class FindingInputSerializer(serializers.ModelSerializer):
 
 class CaseSerializer(serializers.ModelSerializer):
     enterprise = serializers.SlugRelatedField(slug_field="tax_code", read_only=True)
+    # Named apart from the other apps' "kind" choice sets in the OpenAPI schema.
+    kind = serializers.CharField(read_only=True, help_text="office | premises")
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
     lead = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
