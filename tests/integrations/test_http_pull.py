@@ -138,3 +138,24 @@ def test_vcis_pull(world):
     assert batch.new_count == 1
     violation = Violation.objects.get(reference="VCIS-9")
     assert violation.is_grave and violation.fine == 5000000
+
+
+def test_import_data_pull_command_prints_counts(world, capsys):
+    from django.core.management import call_command
+
+    with ScriptedServer(handler=paged(PAGES)) as server, pytest.raises(SystemExit) as exit_info:
+        call_command("import_data", "vnaccs-http", "--pull", "--url", server.url)
+    assert exit_info.value.code == 0
+    assert "done; new 3, changed 0, unchanged 0, rejected 0" in capsys.readouterr().out
+
+
+def test_import_data_pull_exits_non_zero_when_the_source_fails(world, capsys):
+    from django.core.management import call_command
+
+    with (
+        ScriptedServer([(500, {"error": "down"})]) as server,
+        pytest.raises(SystemExit) as exit_info,
+    ):
+        call_command("import_data", "vcis-http", "--pull", "--url", server.url)
+    assert exit_info.value.code == 1
+    assert "HTTP 500" in capsys.readouterr().err

@@ -280,3 +280,22 @@ def test_rejection_reasons_follow_the_batch_language(units, tmp_path):
     assert batch.language == "vi"
     batch = pipeline.run_batch(batch_id=batch.pk)
     assert "Chữ số kiểm tra của mã số thuế 0100109107 không đúng" in batch.rejections.get().reason
+
+
+def test_import_data_resume_continues_a_failed_batch(units, tmp_path, monkeypatch, capsys):
+    path = write_csv(tmp_path / "r.csv", declarations(4, lines=1))
+
+    def crash(batch):
+        if batch.rows_done >= 2:
+            raise RuntimeError("killed")
+
+    monkeypatch.setattr(pipeline, "chunk_stored", crash)
+    with pytest.raises(SystemExit):
+        call_command(
+            "import_data", "vnaccs-csv", str(path), "--chunk-rows", "2", "--quiet-progress"
+        )
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.FAILED and batch.rows_done == 2
+    monkeypatch.setattr(pipeline, "chunk_stored", lambda batch: None)
+    call_command("import_data", "vnaccs-csv", "--resume", str(batch.pk), "--quiet-progress")
+    assert f"batch {batch.pk} r.csv: done; new 4" in capsys.readouterr().out
