@@ -82,7 +82,10 @@ class DeclarationRecord:
         parts += [self.header.get(name) or "" for name in HEADER_FIELDS]
         for line in self.lines:
             parts.append("\x1e")
-            parts += [line.get(name) or "" for name in LINE_FIELDS]
+            if len(line) == len(LINE_FIELDS):  # built in LINE_FIELDS order, text values
+                parts.append("\x1f".join(line.values()))
+            else:
+                parts += [line.get(name) or "" for name in LINE_FIELDS]
         for outcome in self.outcomes:
             parts.append("\x1d")
             parts += [str(outcome.get(name, "")) for name in OUTCOME_FIELDS]

@@ -32,8 +32,8 @@ class RowError(Exception):
         self.problem = problem
 
 
-_DECIMAL = re.compile(r"-?\d{1,16}(?:\.\d{1,6})?")
-_WHOLE = re.compile(r"\d{1,20}(?:\.0*)?")
+_DECIMAL = re.compile(r"-?[0-9]{1,16}(?:\.[0-9]{1,6})?")
+_WHOLE = re.compile(r"[0-9]{1,20}(?:\.0*)?")
 
 
 def text(limit: int):
@@ -59,6 +59,10 @@ def digits(count: int):
 
     check.kind = f"{count} digits"
     check.sql = lambda v: (f"{v} ~ '^[0-9]{{{count}}}$'", v)
+    check.inline = lambda v, c: (
+        f"({v} if len({v}) == {count} and {v}.isdigit() and {v}.isascii() else {c}({v}))",
+        {},
+    )
     return check
 
 
@@ -96,6 +100,7 @@ def decimal(value: str) -> str:
 
 
 decimal.kind = "decimal"
+decimal.inline = lambda v, c: (f"({v} if _decimal_match({v}) else {c}({v}))", {})
 _SQL_DECIMAL = "'^-?[0-9]{1,16}([.][0-9]{1,6})?$'"
 decimal.sql = lambda v: (
     f"({v} ~ {_SQL_DECIMAL} OR (position(',' in {v}) > 0 AND position('.' in {v}) > 0 "
@@ -114,6 +119,10 @@ def vnd(value: str) -> str:
 
 
 vnd.kind = "VND (whole number)"
+vnd.inline = lambda v, c: (
+    f"({v} if {v}.isdigit() and {v}.isascii() and len({v}) <= 20 else {c}({v}))",
+    {},
+)
 vnd.sql = lambda v: (f"{v} ~ '^[0-9]{{1,20}}([.]0*)?$'", f"split_part({v}, '.', 1)")
 
 
@@ -180,6 +189,10 @@ def letters(count: int):
 
     check.kind = f"{count} letters"
     check.sql = lambda v: (f"upper({v}) ~ '^[A-Z]{{{count}}}$'", f"upper({v})")
+    check.inline = lambda v, c: (
+        f"({v}.upper() if len({v}) == {count} and {v}.isalpha() and {v}.isascii() else {c}({v}))",
+        {},
+    )
     return check
 
 
@@ -212,6 +225,8 @@ def choice(*allowed: str, aliases: dict | None = None):
         return f"({norm} IS NOT NULL)", norm
 
     check.sql = sql
+    check.inline = lambda v, c: (f"({c}.table.get({v}) or {c}({v}))", {})
+    check.table = table
     return check
 
 
@@ -225,6 +240,7 @@ def boolean(value: str) -> str:
 
 
 boolean.kind = "0/1"
+boolean.inline = lambda v, c: (f"(_booleans.get({v}) or {c}({v}))", {})
 _YES = "('1', 'true', 'yes', 'co', 'có', 'x')"
 _NO = "('0', 'false', 'no', 'khong', 'không')"
 boolean.sql = lambda v: (
@@ -250,6 +266,7 @@ def tax_code(value: str) -> str:
 
 
 tax_code.kind = "tax code"
+tax_code.inline = lambda v, c: (f"(_tax_codes.get({v}) or {c}({v}))", {})
 
 
 def _sql_tax_code(t):
@@ -299,26 +316,49 @@ class Plan:
     fast path reports no detail: on any failure the row is checked again entry by
     entry, which names the field (bad rows are rare; good rows must be cheap)."""
 
-    def __init__(self, entries):
+    def __init__(self, entries, line_keys=None):
         self.entries = entries
+        self.line_keys = line_keys  # target -> goods line field: those go into "_line"
         self.fast = self._compile(entries)
 
     def _compile(self, entries):
-        env = {"BadValue": BadValue, "_Missing": _Missing, "_too_long": _too_long}
+        env = {
+            "BadValue": BadValue,
+            "_Missing": _Missing,
+            "_too_long": _too_long,
+            "_decimal_match": _DECIMAL.fullmatch,
+            "_booleans": {"1": "1", "0": "0"},
+            "_tax_codes": _tax_codes,
+        }
         lines = ["def fast(row):"]
         required = []
         items = []
+        line_items = {}
         for n, (index, target, check, is_required, _name) in enumerate(entries):
-            lines.append(f"    v{n} = row[{index}].strip()")
+            value, name = f"v{n}", f"c{n}"
+            lines.append(f"    {value} = row[{index}].strip()")
+            env[name] = check
             limit = getattr(check, "limit", None)
             if limit is not None:
-                expression = f"(v{n} if len(v{n}) <= {limit} else _too_long())"
+                expression = f"({value} if len({value}) <= {limit} else _too_long())"
+            elif hasattr(check, "inline"):
+                expression, extra = check.inline(value, name)
+                env.update(extra)
             else:
-                env[f"c{n}"] = check
-                expression = f"c{n}(v{n})" if is_required else f"(c{n}(v{n}) if v{n} else '')"
+                expression = f"{name}({value})"
             if is_required:
-                required.append(f"v{n}")
-            items.append(f"{target!r}: {expression}")
+                required.append(value)
+            else:
+                expression = f"({expression} if {value} else '')"
+            if self.line_keys and target in self.line_keys:
+                line_items[self.line_keys[target]] = expression
+            else:
+                items.append(f"{target!r}: {expression}")
+        if self.line_keys:
+            fields = ", ".join(
+                f"{field!r}: {line_items.get(field, repr(''))}" for field in self.line_keys.values()
+            )
+            items.append(f"'_line': {{{fields}}}")
         if required:
             lines.append(f"    if not ({' and '.join(required)}): raise _Missing")
         lines.append("    return {" + ", ".join(items) + "}")
@@ -326,7 +366,7 @@ class Plan:
         return env["fast"]
 
 
-def compile_plan(columns, header: list[str]) -> Plan:
+def compile_plan(columns, header: list[str], line_keys=None) -> Plan:
     """The checks for each known column present in ``header``; raises BadValue
     listing the required columns that are missing."""
     positions = {name.strip().lower(): index for index, name in enumerate(header)}
@@ -338,7 +378,8 @@ def compile_plan(columns, header: list[str]) -> Plan:
             (positions[c.name], c.target, c.check, c.required, c.name)
             for c in columns
             if c.name in positions
-        ]
+        ],
+        line_keys,
     )
 
 
@@ -364,4 +405,6 @@ def apply_plan(plan: Plan, row) -> dict:
             out[target] = check(value)
         except BadValue as exc:
             raise RowError(name, exc.problem) from None
+    if plan.line_keys:
+        out["_line"] = {field: out.pop(key, "") for key, field in plan.line_keys.items()}
     return out

@@ -39,6 +39,9 @@ class ImportBatch(models.Model):
     rows_done = models.PositiveBigIntegerField(_("rows processed"), default=0)
     rows_total = models.PositiveBigIntegerField(_("rows (estimate)"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    columns = models.JSONField(
+        _("columns of the file"), default=list, blank=True, help_text=_("in the file's order")
+    )
     language = models.CharField(
         _("language of messages"), max_length=8, blank=True, help_text=_("for rejection reasons")
     )

@@ -46,13 +46,6 @@ logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 5000
 SUMMED = ("customs_value", "import_duty", "vat", "special_consumption_tax", "environmental_tax")
-LINE_SUMS = {
-    "customs_value": "line_customs_value",
-    "import_duty": "line_import_duty",
-    "vat": "line_vat",
-    "special_consumption_tax": "line_special_consumption_tax",
-    "environmental_tax": "line_environmental_tax",
-}
 
 
 class BatchFailed(Exception):
@@ -135,21 +128,21 @@ class DeclarationSink:
     def build(self, group: list, header: list[str], chunk: Chunk) -> None:
         """``group``: [(row, typed dict | RowError, values)] of one declaration."""
         errors = [(row, err) for row, err, _values in group if isinstance(err, RowError)]
+        lines = []
         if not errors:
             seen = {}
             for row, typed, _values in group:
-                line_no = typed["line_no"]
+                line = typed.get("_line")
+                if line is None:  # an adapter that maps rows itself (KCS)
+                    line = {target: typed.get(key, "") for key, target in LINE_KEYS.items()}
+                lines.append(line)
+                line_no = line["line_no"]
                 if line_no in seen:
-                    errors.append(
-                        (
-                            row,
-                            RowError(
-                                "line_no",
-                                _("line number %(line)s is repeated (row %(first)d)")
-                                % {"line": line_no, "first": seen[line_no]},
-                            ),
-                        )
-                    )
+                    problem = _("line number %(line)s is repeated (row %(first)d)") % {
+                        "line": line_no,
+                        "first": seen[line_no],
+                    }
+                    errors.append((row, RowError("line_no", problem)))
                 seen.setdefault(line_no, row)
         if errors:
             self.reject(group, header, errors, chunk)
@@ -161,18 +154,19 @@ class DeclarationSink:
             tax_code=first["tax_code"],
             importer_name=first.get("importer_name", ""),
             header={name: first.get(name, "") for name in HEADER_FIELDS},
-            lines=[
-                {target: typed.get(key, "") for key, target in LINE_KEYS.items()}
-                for _row, typed, _values in group
-            ],
+            lines=lines,
             outcomes=first.get("outcomes", []),
             rows=[row for row, _typed, _values in group],
         )
-        for name in SUMMED:
-            if not record.header.get(name):
-                amounts = [typed.get(LINE_SUMS[name]) for _r, typed, _v in group]
-                if any(amounts):
-                    record.header[name] = str(sum(Decimal(a) for a in amounts if a))
+        header_values = record.header
+        for name in SUMMED:  # a total left empty is the sum of the lines' amounts
+            if not header_values[name]:
+                amounts = [line[name] for line in lines if line[name]]
+                if amounts:
+                    try:
+                        header_values[name] = str(sum(int(a) for a in amounts))
+                    except ValueError:
+                        header_values[name] = str(sum(Decimal(a) for a in amounts))
         record.extra_enterprises = first.get("extra_enterprises", [])
         record.group = group
         chunk.records.append(record)
@@ -473,8 +467,9 @@ def run_batch(*, batch_id: int, progress=None, chunk_rows: int | None = None) ->
                 % {"name": batch.file_name, "error": exc.strerror or exc},
             )
         batch.sha256, batch.rows_total = info.sha256, info.rows_total
+        batch.columns = [name for name in info.header if name]
         ImportBatch.objects.filter(pk=batch.pk).update(
-            sha256=info.sha256, rows_total=info.rows_total
+            sha256=info.sha256, rows_total=info.rows_total, columns=batch.columns
         )
         try:
             plan = adapter.plan(info.header)

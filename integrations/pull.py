@@ -107,6 +107,7 @@ def pull(
         unit=unit,
     )
     header = adapter.header_of_items()
+    ImportBatch.objects.filter(pk=batch.pk).update(columns=header)
     plan = adapter.plan(header)
     sink = sink_for(batch, adapter)
     state, _created = PullCursor.objects.get_or_create(source=source)

@@ -12,6 +12,8 @@ def batches_for(user):
 def rejection_header(batch: ImportBatch) -> list[str]:
     """The file's own columns (so the corrected file can be sent again), then the
     row, field and reason of the rejection."""
+    if batch.columns:
+        return [*batch.columns, *TRAILER]
     first = RejectedRow.objects.filter(batch=batch).order_by("row_number", "pk").first()
     return [*(first.raw.keys() if first else []), *TRAILER]
 

@@ -25,6 +25,7 @@ class Adapter:
     record_tag = ""  # XML: the element of one record
     child_tag = None  # XML: the element of one row inside a record (a goods line)
     width = 0  # the header's number of columns, set by plan()
+    line_keys = None  # checked key -> goods line field, for formats with goods lines
 
     def inspect(self, path) -> FileInfo:
         """Read the whole file once; raise FileRefused if it cannot be imported."""
@@ -48,7 +49,7 @@ class Adapter:
 
     def plan(self, header: list[str]):
         self.width = len(header)
-        return compile_plan(self.columns, header)
+        return compile_plan(self.columns, header, self.line_keys)
 
     def rows(self, path, info: FileInfo, *, start_after: int = 0):
         if self.file_format == "csv":

@@ -95,6 +95,7 @@ class VnaccsCsv(Adapter):
     name = "vnaccs-csv"
     label = "VNACCS declarations (CSV)"
     columns = COLUMNS
+    line_keys = LINE_KEYS
 
 
 class VnaccsXlsx(VnaccsCsv):
