@@ -149,6 +149,10 @@ def store_declarations(*, records: list, batch_id: int | None, source: str) -> S
             and record.version <= current[1]
         ):
             # This batch stored the declaration already from other rows of the file.
+            # Known gap: when the first part was "unchanged" (a file sent again), this
+            # batch did not write it, so the scattered later part is taken as an
+            # amendment; telling them apart needs a per-batch set of numbers, which
+            # would grow with the file. The format requires consecutive lines.
             result.conflicts.append((record, "repeated"))
             continue
         record.version = max(record.version, entry["max"] + 1)
