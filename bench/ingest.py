@@ -196,25 +196,39 @@ def main() -> None:
     started = time.perf_counter()
     generate(path, options.lines, options.enterprises)
     size = path.stat().st_size
-    print(f"file: {path} {options.lines:,} lines, {size / 1e6:,.1f} MB "
-          f"(generated in {time.perf_counter() - started:.1f} s)")
+    print(
+        f"file: {path} {options.lines:,} lines, {size / 1e6:,.1f} MB "
+        f"(generated in {time.perf_counter() - started:.1f} s)"
+    )
 
     copy_s = plain_copy(url, name, path)
     copy_rate = options.lines / copy_s
     print(f"plain COPY into a bare table: {copy_s:.2f} s, {copy_rate:,.0f} rows/s")
 
-    command = [python, "manage.py", "import_data", "vnaccs-csv", str(path), "--quiet-progress",
-               "--rejects-dir", str(folder)]
+    command = [
+        python,
+        "manage.py",
+        "import_data",
+        "vnaccs-csv",
+        str(path),
+        "--quiet-progress",
+        "--rejects-dir",
+        str(folder),
+    ]
     first_s, first_rss, out = child(command, env)
     print("pipeline:", out.strip().splitlines()[0])
     rate = options.lines / first_s
-    print(f"pipeline (first import): {first_s:.2f} s, {rate:,.0f} rows/s, "
-          f"peak RSS {first_rss / 1024:,.0f} MiB")
+    print(
+        f"pipeline (first import): {first_s:.2f} s, {rate:,.0f} rows/s, "
+        f"peak RSS {first_rss / 1024:,.0f} MiB"
+    )
 
     again_s, again_rss, out = child(command, env)
     print("re-send:", out.strip().splitlines()[0])
-    print(f"re-send (all unchanged): {again_s:.2f} s, {options.lines / again_s:,.0f} rows/s, "
-          f"peak RSS {again_rss / 1024:,.0f} MiB")
+    print(
+        f"re-send (all unchanged): {again_s:.2f} s, {options.lines / again_s:,.0f} rows/s, "
+        f"peak RSS {again_rss / 1024:,.0f} MiB"
+    )
     print(f"re-send / first import speed: {first_s / again_s:.2f}")
 
     if not options.keep:
