@@ -360,3 +360,26 @@ def test_a_proposal_freezes_the_risk_score_and_its_reasons(world):
     stranger = enterprise_in(world)
     wrong = reverse("audits:case-propose") + f"?enterprise={stranger.pk}&score={score.pk}"
     assert client.get(wrong).status_code == 404
+
+
+def test_the_case_page_shows_the_history_of_the_results(world):
+    case = drive(world, open_case(world), until="started")
+    finding = services.record_finding(
+        case=case,
+        user=world.officer_a,
+        declaration_number=case.declarations.first().number,
+        issue="valuation",
+        description="x",
+        import_duty=3_000_000,
+    )
+    services.update_collection(
+        finding=finding,
+        user=world.officer_a,
+        collected=3_000_000,
+        collected_on=dt.date(2026, 11, 2),
+    )
+    html = (
+        world.client("head_a").get(reverse("audits:case-detail", args=[case.pk])).content.decode()
+    )
+    assert 'id="results-history"' in html
+    assert "02/11/2026" in html or "2026-11-02" in html or "tháng 11 năm 2026" in html
