@@ -146,15 +146,13 @@ def run_declarations(
 
 def _combined(frame: pd.DataFrame, model_scores, as_of: dt.date, units: dict) -> pd.Series:
     """Criteria score combined with the model score, as the nightly run does."""
-    criteria = list(criteria_module.effective_on(as_of))
+    criteria = criteria_module.Judge(criteria_module.effective_on(as_of))
     paths = dict(Unit.objects.values_list("pk", "path"))
     weight = model_weight()
     combined = {}
     for (pk, row), model_score in zip(frame.iterrows(), model_scores, strict=True):
         values = {name: (None if pd.isna(value) else value) for name, value in row.items()}
-        criteria_score, _fired, _versions = criteria_module.judge(
-            values, criteria, paths.get(units.get(pk))
-        )
+        criteria_score, _fired, _versions = criteria(values, paths.get(units.get(pk)))
         combined[pk] = (1 - weight) * criteria_score + weight * float(model_score)
     return pd.Series(combined)
 

@@ -244,35 +244,64 @@ def applies(criterion: Criterion, unit_path: str | None) -> bool:
     return bool(unit_path) and unit_path.startswith(criterion.unit.path)
 
 
-def judge(features: dict, criteria, unit_path: str | None) -> tuple[float, list[dict], dict]:
-    """(criteria score 0–1, criteria fired with their values, versions applied).
+_OPERATORS = {
+    "gt": lambda value, threshold: value > threshold,
+    "gte": lambda value, threshold: value >= threshold,
+    "lt": lambda value, threshold: value < threshold,
+    "lte": lambda value, threshold: value <= threshold,
+    "eq": lambda value, threshold: value == threshold,
+}
 
-    The score is the weight of the criteria that fired over the weight of all
-    criteria that apply to the enterprise's unit.
-    """
-    total = 0.0
-    fired_weight = 0.0
-    fired = []
-    versions = {}
-    for criterion in criteria:
-        if not applies(criterion, unit_path):
-            continue
-        versions[criterion.code] = {"id": criterion.pk, "version": criterion.version}
-        total += criterion.weight
-        value = features.get(criterion.indicator)
-        if criterion.fires(value):
-            fired_weight += criterion.weight
-            fired.append(
-                {
-                    "code": criterion.code,
-                    "id": criterion.pk,
-                    "version": criterion.version,
-                    "name": criterion.name,
-                    "indicator": criterion.indicator,
-                    "value": value,
-                    "operator": criterion.get_operator_display(),
-                    "threshold": criterion.threshold,
-                    "weight": criterion.weight,
-                }
-            )
-    return (fired_weight / total if total else 0.0), fired, versions
+
+class Judge:
+    """The criteria in force, prepared once per run: for each unit, the criteria
+    that apply to it, their total weight and the versions applied."""
+
+    def __init__(self, criteria):
+        self.criteria = list(criteria)
+        self._by_unit: dict = {}
+
+    def _for(self, unit_path):
+        if unit_path not in self._by_unit:
+            applying = [c for c in self.criteria if applies(c, unit_path)]
+            prepared = [
+                (
+                    c,
+                    _OPERATORS[c.operator],
+                    {
+                        "code": c.code,
+                        "id": c.pk,
+                        "version": c.version,
+                        "name": c.name,
+                        "indicator": c.indicator,
+                        "operator": str(c.get_operator_display()),
+                        "threshold": c.threshold,
+                        "weight": c.weight,
+                    },
+                )
+                for c in applying
+            ]
+            versions = {c.code: {"id": c.pk, "version": c.version} for c in applying}
+            total = sum(c.weight for c in applying)
+            self._by_unit[unit_path] = (prepared, versions, total)
+        return self._by_unit[unit_path]
+
+    def __call__(self, features: dict, unit_path: str | None):
+        """(criteria score 0–1, criteria fired with their values, versions applied).
+
+        The score is the weight of the criteria that fired over the weight of all
+        criteria that apply to the enterprise's unit."""
+        prepared, versions, total = self._for(unit_path)
+        fired = []
+        fired_weight = 0.0
+        for criterion, test, facts in prepared:
+            value = features.get(criterion.indicator)
+            if value is not None and test(value, criterion.threshold):
+                fired_weight += criterion.weight
+                fired.append({**facts, "value": value})
+        return (fired_weight / total if total else 0.0), fired, dict(versions)
+
+
+def judge(features: dict, criteria, unit_path: str | None) -> tuple[float, list[dict], dict]:
+    """One enterprise against ``criteria`` (see ``Judge``)."""
+    return Judge(criteria)(features, unit_path)

@@ -172,14 +172,13 @@ def labelled_declarations(
 
 
 # -- enterprises -------------------------------------------------------------------
-def enterprise_features(*, as_of: dt.date, chunk: int = 5000) -> pd.DataFrame:
+def enterprise_features(*, as_of: dt.date) -> pd.DataFrame:
     """The features of every enterprise as of a date (index: enterprise id)."""
     features.ensure_norms(as_of=as_of)
-    ids = list(Enterprise.objects.order_by("pk").values_list("pk", flat=True))
-    computed = {}
-    for start in range(0, len(ids), chunk):
-        part = ids[start : start + chunk]
-        computed.update(features.compute(as_of=as_of, first_id=part[0], last_id=part[-1]))
+    ids = Enterprise.objects.order_by("pk").values_list("pk", flat=True)
+    if not ids.exists():
+        return pd.DataFrame(columns=features.FEATURE_NAMES)
+    computed = features.compute(as_of=as_of, first_id=ids.first(), last_id=ids.last())
     frame = pd.DataFrame.from_dict(computed, orient="index")
     return frame.reindex(columns=features.FEATURE_NAMES).astype(float)
 

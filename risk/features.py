@@ -19,7 +19,6 @@ an exact median from window functions.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
 from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
@@ -132,15 +131,19 @@ def ensure_norms(*, as_of: dt.date, rebuild: bool = False) -> int:
           AND d.registered_on BETWEEN %(y1)s AND %(as_of)s
     """
     if connection.vendor == "postgresql":
+        # One sort for both norms: per HS code and origin, and per HS code ("*").
         norm_sql = f"""
             INSERT INTO {t["norm"]} (as_of, hs_code, origin_country, median_unit_value, lines)
-            SELECT %(as_of)s, l.hs_code, {ORIGIN},
-                   percentile_cont(0.5) WITHIN GROUP (
-                       ORDER BY (l.customs_value / l.quantity)::float8),
-                   COUNT(*)
-            {base} AND l.quantity > 0
-            GROUP BY l.hs_code, {ORIGIN}
+            SELECT %(as_of)s, hs_code, CASE WHEN GROUPING(origin) = 1 THEN '*' ELSE origin END,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY unit_value), COUNT(*)
+            FROM (
+                SELECT l.hs_code AS hs_code, {ORIGIN} AS origin,
+                       (l.customs_value / l.quantity)::float8 AS unit_value
+                {base} AND l.quantity > 0
+            ) priced
+            GROUP BY GROUPING SETS ((hs_code, origin), (hs_code))
         """
+        wide_sql = None
     else:
         norm_sql = f"""
             INSERT INTO {t["norm"]} (as_of, hs_code, origin_country, median_unit_value, lines)
@@ -157,17 +160,7 @@ def ensure_norms(*, as_of: dt.date, rebuild: bool = False) -> int:
             WHERE position IN ((n + 1) / 2, (n + 2) / 2)
             GROUP BY hs_code, origin
         """
-    if connection.vendor == "postgresql":
-        wide_sql = f"""
-            INSERT INTO {t["norm"]} (as_of, hs_code, origin_country, median_unit_value, lines)
-            SELECT %(as_of)s, l.hs_code, '*',
-                   percentile_cont(0.5) WITHIN GROUP (
-                       ORDER BY (l.customs_value / l.quantity)::float8),
-                   COUNT(*)
-            {base} AND l.quantity > 0
-            GROUP BY l.hs_code
-        """
-    else:
+    if connection.vendor != "postgresql":
         wide_sql = f"""
             INSERT INTO {t["norm"]} (as_of, hs_code, origin_country, median_unit_value, lines)
             SELECT %(as_of)s, hs_code, '*', AVG(unit_value), MAX(n)
@@ -194,8 +187,22 @@ def ensure_norms(*, as_of: dt.date, rebuild: bool = False) -> int:
         HeadingRate.objects.filter(as_of=as_of).delete()
         with connection.cursor() as cursor:
             cursor.execute(norm_sql, params)
-            cursor.execute(wide_sql, params)
+            if wide_sql:
+                cursor.execute(wide_sql, params)
             cursor.execute(heading_sql, params)
+            # The value a line is compared with, resolved once per HS code and origin.
+            cursor.execute(
+                f"""
+                UPDATE {t["norm"]} SET reference_value = CASE
+                    WHEN lines >= %(min_lines)s THEN median_unit_value
+                    ELSE (SELECT a.median_unit_value FROM {t["norm"]} a
+                          WHERE a.as_of = %(as_of)s AND a.hs_code = {t["norm"]}.hs_code
+                            AND a.origin_country = '*' AND a.lines >= %(min_lines)s)
+                    END
+                WHERE as_of = %(as_of)s AND origin_country <> '*'
+                """,
+                {**params, "min_lines": NORM_MIN_LINES},
+            )
         # A marker row, so that a date without any priced line is not recomputed
         # by every chunk.
         HeadingRate.objects.get_or_create(
@@ -205,6 +212,195 @@ def ensure_norms(*, as_of: dt.date, rebuild: bool = False) -> int:
 
 
 # -- features -----------------------------------------------------------------
+# The raw aggregates of one enterprise, in the order the query returns them.
+RAW = (
+    "founded_on",
+    "last_audit_on",
+    "compliance_level",
+    "is_aeo",
+    # declarations of the 5-year window
+    "n12",
+    "v12",
+    "v_prev",
+    "v90",
+    "n90",
+    "v_before",
+    "n_before",
+    "yellow_red",
+    "related",
+    "n5",
+    "near",
+    # goods lines of two years
+    "l_value",
+    "l_under",
+    "l_normed",
+    "l_norm_value",
+    "l_spread",
+    "l_rated",
+    "l_pref",
+    "l_value_prev",
+    "l_pref_prev",
+    "o_value",
+    "o_new",
+    "chapters",
+    # outcomes, VCIS, debt, registry
+    "out_found",
+    "out_revenue",
+    "out_last_audit",
+    "violations",
+    "grave",
+    "overdue",
+    "changes",
+)
+
+
+def _select_sql(*, ranged: bool) -> str:
+    """One SELECT of the raw aggregates of every enterprise (or of an id range).
+
+    Each subquery is one GROUP BY pass over its table; over the whole population
+    the database runs them as hash aggregates, one scan each, which is why the
+    nightly run computes all enterprises at once (``stage``) instead of per chunk.
+    """
+    t = _tables()
+    d_range = "AND d.enterprise_id BETWEEN %(lo)s AND %(hi)s" if ranged else ""
+    plain_range = "AND {alias}.enterprise_id BETWEEN %(lo)s AND %(hi)s" if ranged else ""
+    if connection.vendor == "postgresql":
+        chapters = "string_agg(DISTINCT CASE WHEN recent = 1 THEN SUBSTR(heading, 1, 2) END, ',')"
+    else:
+        chapters = "group_concat(DISTINCT CASE WHEN recent = 1 THEN SUBSTR(heading, 1, 2) END)"
+    # The norm of a line: the median of its HS code and origin when that has
+    # enough lines, otherwise of its HS code over every origin (resolved in
+    # ``ensure_norms`` as ``reference_value``).
+    norm = "n.reference_value"
+    recent_import = "d.registered_on >= %(y1)s AND d.direction = 'import'"
+    priced = f"{recent_import} AND {norm} > 0 AND l.quantity > 0"
+    rated = f"{recent_import} AND l.import_duty_rate IS NOT NULL"
+    return f"""
+    SELECT e.id, e.founded_on, e.last_audit_on, e.compliance_level,
+           CASE WHEN e.is_aeo THEN 1 ELSE 0 END,
+           dc.n12, dc.v12, dc.v_prev, dc.v90, dc.n90, dc.v_before, dc.n_before,
+           dc.yellow_red, dc.related, dc.n5, dc.near,
+           ln.l_value, ln.l_under, ln.l_normed, ln.l_norm_value, ln.l_spread, ln.l_rated,
+           ln.l_pref, ln.l_value_prev, ln.l_pref_prev, ln.o_value, ln.o_new, ln.chapters,
+           oc.found, oc.revenue, oc.last_audit,
+           vi.n, vi.grave, db.overdue, ch.n
+    FROM {t["enterprise"]} e
+    LEFT JOIN (
+        SELECT d.enterprise_id,
+          SUM(CASE WHEN d.registered_on >= %(y1)s THEN 1 ELSE 0 END) AS n12,
+          SUM(CASE WHEN d.registered_on >= %(y1)s THEN d.customs_value ELSE 0 END) AS v12,
+          SUM(CASE WHEN d.registered_on BETWEEN %(y2)s AND %(y1_end)s
+                   THEN d.customs_value ELSE 0 END) AS v_prev,
+          SUM(CASE WHEN d.registered_on >= %(d90)s THEN d.customs_value ELSE 0 END) AS v90,
+          SUM(CASE WHEN d.registered_on >= %(d90)s THEN 1 ELSE 0 END) AS n90,
+          SUM(CASE WHEN d.registered_on BETWEEN %(before90_from)s AND %(before90_until)s
+                   THEN d.customs_value ELSE 0 END) AS v_before,
+          SUM(CASE WHEN d.registered_on BETWEEN %(before90_from)s AND %(before90_until)s
+                   THEN 1 ELSE 0 END) AS n_before,
+          SUM(CASE WHEN d.registered_on >= %(y1)s AND d.channel IN (2, 3)
+                   THEN 1 ELSE 0 END) AS yellow_red,
+          SUM(CASE WHEN d.registered_on >= %(y1)s AND d.related_party
+                   THEN d.customs_value ELSE 0 END) AS related,
+          COUNT(*) AS n5,
+          SUM(CASE WHEN d.registered_on <= %(w5_near)s THEN 1 ELSE 0 END) AS near
+        FROM {t["declaration"]} d
+        WHERE d.is_current = %(current)s {d_range}
+          AND d.registered_on BETWEEN %(w5)s AND %(as_of)s
+        GROUP BY d.enterprise_id
+    ) dc ON dc.enterprise_id = e.id
+    LEFT JOIN (
+        -- Goods lines grouped by (enterprise, heading, origin), then by enterprise:
+        -- the sums add up, and the groups also tell which (heading, origin) pairs
+        -- are new against the year before and which HS chapters were traded.
+        SELECT enterprise_id,
+          SUM(value) AS l_value, SUM(under) AS l_under, SUM(normed) AS l_normed,
+          SUM(norm_value) AS l_norm_value, SUM(spread) AS l_spread, SUM(rated) AS l_rated,
+          SUM(pref) AS l_pref, SUM(value_prev) AS l_value_prev, SUM(pref_prev) AS l_pref_prev,
+          SUM(CASE WHEN heading_before = 1 THEN value ELSE 0 END) AS o_value,
+          SUM(CASE WHEN heading_before = 1 AND pair_before = 0 THEN value ELSE 0 END) AS o_new,
+          {chapters} AS chapters
+        FROM (
+          SELECT g.*, MAX(pair_before) OVER (PARTITION BY enterprise_id, heading)
+                 AS heading_before
+          FROM (
+            SELECT d.enterprise_id AS enterprise_id, SUBSTR(l.hs_code, 1, 4) AS heading,
+              {ORIGIN} AS origin,
+              SUM(CASE WHEN {recent_import} THEN l.customs_value ELSE 0 END) AS value,
+              SUM(CASE WHEN {priced} AND l.customs_value < %(ratio)s * {norm} * l.quantity
+                       THEN l.customs_value ELSE 0 END) AS under,
+              SUM(CASE WHEN {priced} THEN l.customs_value ELSE 0 END) AS normed,
+              SUM(CASE WHEN {priced} THEN {norm} * l.quantity ELSE 0 END) AS norm_value,
+              SUM(CASE WHEN {rated} THEN l.customs_value * (h.max_rate - l.import_duty_rate)
+                       ELSE 0 END) AS spread,
+              SUM(CASE WHEN {rated} THEN l.customs_value ELSE 0 END) AS rated,
+              SUM(CASE WHEN {recent_import} AND l.preference_code <> ''
+                       THEN l.customs_value ELSE 0 END) AS pref,
+              SUM(CASE WHEN d.registered_on < %(y1)s AND d.direction = 'import'
+                       THEN l.customs_value ELSE 0 END) AS value_prev,
+              SUM(CASE WHEN d.registered_on < %(y1)s AND d.direction = 'import'
+                        AND l.preference_code <> '' THEN l.customs_value ELSE 0 END) AS pref_prev,
+              MAX(CASE WHEN d.registered_on < %(y1)s AND d.direction = 'import'
+                       THEN 1 ELSE 0 END) AS pair_before,
+              MAX(CASE WHEN d.registered_on >= %(y1)s THEN 1 ELSE 0 END) AS recent
+            FROM {t["line"]} l
+            JOIN {t["declaration"]} d ON d.id = l.declaration_id
+            LEFT JOIN {t["norm"]} n ON n.as_of = %(as_of)s AND n.hs_code = l.hs_code
+                 AND n.origin_country = {ORIGIN}
+            LEFT JOIN {t["heading"]} h ON h.as_of = %(as_of)s
+                 AND h.heading = SUBSTR(l.hs_code, 1, 4)
+            WHERE d.is_current = %(current)s {d_range}
+              AND d.registered_on BETWEEN %(y2)s AND %(as_of)s
+            GROUP BY d.enterprise_id, SUBSTR(l.hs_code, 1, 4), {ORIGIN}
+          ) g
+        ) w
+        GROUP BY enterprise_id
+    ) ln ON ln.enterprise_id = e.id
+    LEFT JOIN (
+        SELECT d.enterprise_id,
+               SUM(CASE WHEN o.violation_found THEN 1 ELSE 0 END) AS found,
+               SUM(o.additional_tax + o.fine) AS revenue,
+               MAX(CASE WHEN o.source = 'audit' THEN o.decided_on END) AS last_audit
+        FROM {t["outcome"]} o JOIN {t["declaration"]} d ON d.id = o.declaration_id
+        WHERE o.decided_on BETWEEN %(w5)s AND %(as_of)s {d_range}
+        GROUP BY d.enterprise_id
+    ) oc ON oc.enterprise_id = e.id
+    LEFT JOIN (
+        SELECT v.enterprise_id, COUNT(*) AS n,
+               SUM(CASE WHEN v.is_grave THEN 1 ELSE 0 END) AS grave
+        FROM {t["violation"]} v
+        WHERE v.decided_on BETWEEN %(w5)s AND %(as_of)s {plain_range.format(alias="v")}
+        GROUP BY v.enterprise_id
+    ) vi ON vi.enterprise_id = e.id
+    LEFT JOIN (
+        SELECT enterprise_id, overdue_amount AS overdue FROM (
+            SELECT t.enterprise_id, t.overdue_amount,
+                   ROW_NUMBER() OVER (PARTITION BY t.enterprise_id ORDER BY t.as_of DESC) AS rn
+            FROM {t["debt"]} t
+            WHERE t.as_of <= %(as_of)s {plain_range.format(alias="t")}
+        ) latest WHERE rn = 1
+    ) db ON db.enterprise_id = e.id
+    LEFT JOIN (
+        SELECT c.enterprise_id, COUNT(*) AS n
+        FROM {t["change"]} c
+        WHERE c.field IN ('address', 'legal_representative')
+          AND c.changed_on BETWEEN %(m24)s AND %(as_of)s {plain_range.format(alias="c")}
+        GROUP BY c.enterprise_id
+    ) ch ON ch.enterprise_id = e.id
+    {"WHERE e.id BETWEEN %(lo)s AND %(hi)s" if ranged else ""}
+    """
+
+
+def _params(as_of: dt.date, first_id: int | None = None, last_id: int | None = None) -> dict:
+    return {
+        **_windows(as_of),
+        "lo": first_id,
+        "hi": last_id,
+        "current": True,
+        "ratio": UNDERVALUE_RATIO,
+        "min_lines": NORM_MIN_LINES,
+    }
+
+
 def compute(
     *, as_of: dt.date, first_id: int, last_id: int, chapters: dict | None = None
 ) -> dict[int, dict]:
@@ -214,244 +410,102 @@ def compute(
     when given, ``chapters`` is filled with {enterprise id: "HS chapters traded in
     the last 12 months"} ("39 84 85").
     """
-    t = _tables()
-    p = {**_windows(as_of), "lo": first_id, "hi": last_id, "current": True}
-    p.update(ratio=UNDERVALUE_RATIO, min_lines=NORM_MIN_LINES)
-    features: dict[int, dict] = defaultdict(dict)
-
-    # Enterprise facts that do not need aggregation.
-    for row in Enterprise.objects.filter(pk__gte=first_id, pk__lte=last_id).values_list(
-        "pk", "founded_on", "last_audit_on", "compliance_level", "is_aeo"
-    ):
-        pk, founded_on, last_audit_on, compliance, is_aeo = row
-        features[pk].update(
-            age_days=(as_of - founded_on).days if founded_on else None,
-            _founded_on=founded_on,
-            _last_audit_on=last_audit_on if last_audit_on and last_audit_on <= as_of else None,
-            compliance_level=compliance,
-            is_aeo=1 if is_aeo else 0,
-        )
-
-    declarations_sql = f"""
-        SELECT d.enterprise_id,
-          SUM(CASE WHEN d.registered_on >= %(y1)s THEN 1 ELSE 0 END),
-          SUM(CASE WHEN d.registered_on >= %(y1)s THEN d.customs_value ELSE 0 END),
-          SUM(CASE WHEN d.registered_on BETWEEN %(y2)s AND %(y1_end)s
-                   THEN d.customs_value ELSE 0 END),
-          SUM(CASE WHEN d.registered_on >= %(d90)s THEN d.customs_value ELSE 0 END),
-          SUM(CASE WHEN d.registered_on >= %(d90)s THEN 1 ELSE 0 END),
-          SUM(CASE WHEN d.registered_on BETWEEN %(before90_from)s AND %(before90_until)s
-                   THEN d.customs_value ELSE 0 END),
-          SUM(CASE WHEN d.registered_on BETWEEN %(before90_from)s AND %(before90_until)s
-                   THEN 1 ELSE 0 END),
-          SUM(CASE WHEN d.registered_on >= %(y1)s AND d.channel IN (2, 3) THEN 1 ELSE 0 END),
-          SUM(CASE WHEN d.registered_on >= %(y1)s AND d.related_party
-                   THEN d.customs_value ELSE 0 END),
-          COUNT(*),
-          SUM(CASE WHEN d.registered_on <= %(w5_near)s THEN 1 ELSE 0 END),
-          MIN(d.registered_on)
-        FROM {t["declaration"]} d
-        WHERE d.is_current = %(current)s AND d.enterprise_id BETWEEN %(lo)s AND %(hi)s
-          AND d.registered_on BETWEEN %(w5)s AND %(as_of)s
-        GROUP BY d.enterprise_id
-    """
-    for row in _rows(declarations_sql, p):
-        (
-            pk,
-            n12,
-            v12,
-            v_prev,
-            v90,
-            n90,
-            v_before,
-            n_before,
-            yellow_red,
-            related,
-            n5,
-            near,
-            _first,
-        ) = row
-        n12, v12, v_prev, v90, v_before = (
-            int(n12),
-            float(v12),
-            float(v_prev),
-            float(v90),
-            float(v_before),
-        )
-        f = features[pk]
-        f["declarations_12m"] = n12
-        f["value_12m"] = v12
-        f["value_trend"] = round(v12 / v_prev, 4) if v_prev > 0 else None
-        f["value_jump_90d"] = round((v90 / 90) / (v_before / 365), 4) if v_before > 0 else None
-        f["count_jump_90d"] = (
-            round((int(n90) / 90) / (int(n_before) / 365), 4) if n_before else None
-        )
-        f["yellow_red_share"] = round(int(yellow_red) / n12, 4) if n12 else None
-        f["related_party_share"] = round(float(related) / v12, 4) if v12 > 0 else None
-        f["near_window_share"] = round(int(near) / int(n5), 4) if n5 else None
-        old_enough = f.get("age_days") is None or f["age_days"] > 455
-        f["dormant_then_active"] = 1 if (int(n90) and not int(n_before) and old_enough) else 0
-
-    # The norm of a line: its HS code and origin when that has enough lines,
-    # otherwise its HS code over every origin (origin "*").
-    norm = (
-        "(CASE WHEN n.lines >= %(min_lines)s THEN n.median_unit_value "
-        "WHEN a.lines >= %(min_lines)s THEN a.median_unit_value END)"
-    )
-    lines_sql = f"""
-        SELECT d.enterprise_id,
-          SUM(CASE WHEN d.registered_on >= %(y1)s THEN l.customs_value ELSE 0 END),
-          SUM(CASE WHEN d.registered_on >= %(y1)s AND {norm} > 0 AND l.quantity > 0
-                    AND l.customs_value < %(ratio)s * {norm} * l.quantity
-                   THEN l.customs_value ELSE 0 END),
-          SUM(CASE WHEN d.registered_on >= %(y1)s AND {norm} > 0 AND l.quantity > 0
-                   THEN l.customs_value ELSE 0 END),
-          SUM(CASE WHEN d.registered_on >= %(y1)s AND {norm} > 0 AND l.quantity > 0
-                   THEN {norm} * l.quantity ELSE 0 END),
-          SUM(CASE WHEN d.registered_on >= %(y1)s AND l.import_duty_rate IS NOT NULL
-                   THEN l.customs_value * (h.max_rate - l.import_duty_rate) ELSE 0 END),
-          SUM(CASE WHEN d.registered_on >= %(y1)s AND l.import_duty_rate IS NOT NULL
-                   THEN l.customs_value ELSE 0 END),
-          SUM(CASE WHEN d.registered_on >= %(y1)s AND l.preference_code <> ''
-                   THEN l.customs_value ELSE 0 END),
-          SUM(CASE WHEN d.registered_on < %(y1)s THEN l.customs_value ELSE 0 END),
-          SUM(CASE WHEN d.registered_on < %(y1)s AND l.preference_code <> ''
-                   THEN l.customs_value ELSE 0 END)
-        FROM {t["line"]} l
-        JOIN {t["declaration"]} d ON d.id = l.declaration_id
-        LEFT JOIN {t["norm"]} n ON n.as_of = %(as_of)s AND n.hs_code = l.hs_code
-             AND n.origin_country = {ORIGIN}
-        LEFT JOIN {t["norm"]} a ON a.as_of = %(as_of)s AND a.hs_code = l.hs_code
-             AND a.origin_country = '*'
-        LEFT JOIN {t["heading"]} h ON h.as_of = %(as_of)s
-             AND h.heading = SUBSTR(l.hs_code, 1, 4)
-        WHERE d.is_current = %(current)s AND d.direction = 'import'
-          AND d.enterprise_id BETWEEN %(lo)s AND %(hi)s
-          AND d.registered_on BETWEEN %(y2)s AND %(as_of)s
-        GROUP BY d.enterprise_id
-    """
-    for row in _rows(lines_sql, p):
-        pk, value, under, normed, norm_value, spread, rated, pref, value_prev, pref_prev = (
-            float(x or 0) for x in row
-        )
-        f = features[int(pk)]
-        f["undervalued_share"] = round(under / normed, 4) if normed > 0 else None
-        f["unit_value_ratio"] = round(normed / norm_value, 4) if norm_value > 0 else None
-        f["tariff_spread"] = round(spread / rated, 4) if rated > 0 else None
-        share = pref / value if value > 0 else None
-        f["preferential_share"] = round(share, 4) if share is not None else None
-        if share is not None and value_prev > 0:
-            f["preferential_change"] = round(share - pref_prev / value_prev, 4)
-
-    # Origins new to the enterprise: goods value of the last 12 months whose
-    # (heading, origin) pair the enterprise did not import in the year before,
-    # counted only for headings it did import before. One pass groups the two
-    # years of lines by (enterprise, heading, origin); the comparison and the
-    # HS chapters traded (for the risk list's filter) are worked out from those
-    # groups, a few per enterprise.
-    pairs_sql = f"""
-        SELECT d.enterprise_id, SUBSTR(l.hs_code, 1, 4), {ORIGIN},
-          SUM(CASE WHEN d.registered_on >= %(y1)s AND d.direction = 'import'
-                   THEN l.customs_value ELSE 0 END),
-          MAX(CASE WHEN d.registered_on < %(y1)s AND d.direction = 'import' THEN 1 ELSE 0 END),
-          MAX(CASE WHEN d.registered_on >= %(y1)s THEN 1 ELSE 0 END)
-        FROM {t["line"]} l JOIN {t["declaration"]} d ON d.id = l.declaration_id
-        WHERE d.is_current = %(current)s AND d.enterprise_id BETWEEN %(lo)s AND %(hi)s
-          AND d.registered_on BETWEEN %(y2)s AND %(as_of)s
-        GROUP BY d.enterprise_id, SUBSTR(l.hs_code, 1, 4), {ORIGIN}
-    """
-    groups = defaultdict(list)
-    for pk, heading, origin, value, before, recent in _rows(pairs_sql, p):
-        groups[pk].append((heading, origin, float(value or 0), bool(before), bool(recent)))
-    for pk, rows in groups.items():
-        headings_before = {heading for heading, _o, _v, before, _r in rows if before}
-        value = sum(v for heading, _o, v, _b, _r in rows if heading in headings_before)
-        new_value = sum(
-            v for heading, _o, v, before, _r in rows if heading in headings_before and not before
-        )
-        features[pk]["origin_change_share"] = round(new_value / value, 4) if value > 0 else None
-        if chapters is not None:
-            chapters[pk] = " ".join(sorted({heading[:2] for heading, _o, _v, _b, r in rows if r}))
-
-    outcomes_sql = f"""
-        SELECT d.enterprise_id,
-               SUM(CASE WHEN o.violation_found THEN 1 ELSE 0 END),
-               SUM(o.additional_tax + o.fine),
-               MAX(CASE WHEN o.source = 'audit' THEN o.decided_on END)
-        FROM {t["outcome"]} o JOIN {t["declaration"]} d ON d.id = o.declaration_id
-        WHERE d.enterprise_id BETWEEN %(lo)s AND %(hi)s
-          AND o.decided_on BETWEEN %(w5)s AND %(as_of)s
-        GROUP BY d.enterprise_id
-    """
-    for pk, found, revenue, last_audit in _rows(outcomes_sql, p):
-        f = features[pk]
-        f["outcome_violations_5y"] = int(found or 0)
-        f["outcome_revenue_5y"] = float(revenue or 0)
-        if last_audit:
-            last_audit = _as_date(last_audit)
-            if f.get("_last_audit_on") is None or last_audit > f["_last_audit_on"]:
-                f["_last_audit_on"] = last_audit
-
-    violations_sql = f"""
-        SELECT v.enterprise_id, COUNT(*), SUM(CASE WHEN v.is_grave THEN 1 ELSE 0 END)
-        FROM {t["violation"]} v
-        WHERE v.enterprise_id BETWEEN %(lo)s AND %(hi)s
-          AND v.decided_on BETWEEN %(w5)s AND %(as_of)s
-        GROUP BY v.enterprise_id
-    """
-    for pk, count, grave in _rows(violations_sql, p):
-        features[pk].update(violations_5y=int(count), grave_violations_5y=int(grave or 0))
-
-    debt_sql = f"""
-        SELECT t.enterprise_id, t.overdue_amount
-        FROM {t["debt"]} t
-        WHERE t.enterprise_id BETWEEN %(lo)s AND %(hi)s
-          AND t.as_of = (SELECT MAX(t2.as_of) FROM {t["debt"]} t2
-                         WHERE t2.enterprise_id = t.enterprise_id AND t2.as_of <= %(as_of)s)
-    """
-    for pk, overdue in _rows(debt_sql, p):
-        features[pk]["overdue_debt"] = float(overdue or 0)
-
-    changes_sql = f"""
-        SELECT c.enterprise_id, COUNT(*)
-        FROM {t["change"]} c
-        WHERE c.enterprise_id BETWEEN %(lo)s AND %(hi)s
-          AND c.field IN ('address', 'legal_representative')
-          AND c.changed_on BETWEEN %(m24)s AND %(as_of)s
-        GROUP BY c.enterprise_id
-    """
-    for pk, count in _rows(changes_sql, p):
-        features[pk]["registry_changes_24m"] = int(count)
-
+    rows = _rows(_select_sql(ranged=True), _params(as_of, first_id, last_id))
     result = {}
-    for pk, f in features.items():
-        if "_founded_on" not in f:  # rows of enterprises outside the id range cannot occur
-            continue
-        last_audit = f.pop("_last_audit_on")
-        founded_on = f.pop("_founded_on")
-        since = last_audit or founded_on
-        f["days_since_audit"] = (
-            min((as_of - since).days, NEVER_AUDITED_DAYS) if since else NEVER_AUDITED_DAYS
-        )
-        for name, default in _DEFAULTS.items():
-            f.setdefault(name, default)
-        result[pk] = {name: f.get(name) for name in FEATURE_NAMES}
+    for row in rows:
+        values, traded = derive(as_of, row[1:])
+        result[row[0]] = values
+        if chapters is not None:
+            chapters[row[0]] = traded
     return result
 
 
-# Counts default to zero when an enterprise has no rows; ratios stay None
-# ("cannot be computed"), and a criterion on None never fires.
-_DEFAULTS = {
-    "declarations_12m": 0,
-    "value_12m": 0.0,
-    "dormant_then_active": 0,
-    "violations_5y": 0,
-    "grave_violations_5y": 0,
-    "outcome_violations_5y": 0,
-    "outcome_revenue_5y": 0.0,
-    "overdue_debt": 0.0,
-    "registry_changes_24m": 0,
-}
+def stage(*, run_id: int, as_of: dt.date) -> int:
+    """Write the raw aggregates of every enterprise for a run into ``FeatureStage``,
+    in one statement (whole-table passes); the run's chunks then read them by id."""
+    from risk.models import FeatureStage
+
+    pack = "json_build_array" if connection.vendor == "postgresql" else "json_array"
+    names = [f"c{index}" for index in range(len(RAW))]
+    sql = f"""
+        WITH s (c_id, {", ".join(names)}) AS ({_select_sql(ranged=False)})
+        INSERT INTO {FeatureStage._meta.db_table} (run_id, enterprise_id, raw)
+        SELECT %(run)s, s.c_id, {pack}({", ".join(f"s.{name}" for name in names)}) FROM s
+    """
+    with transaction.atomic():
+        FeatureStage.objects.filter(run_id=run_id).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {**_params(as_of), "run": run_id})
+    return FeatureStage.objects.filter(run_id=run_id).count()
+
+
+def derive(as_of: dt.date, raw) -> tuple[dict, str]:
+    """(features, HS chapters traded) from one enterprise's raw aggregates (``RAW`` order)."""
+    r = dict(zip(RAW, raw, strict=True))
+
+    def number(name):
+        value = r[name]
+        return float(value) if value is not None else 0.0
+
+    founded_on = _as_date(r["founded_on"]) if r["founded_on"] else None
+    last_audit = _as_date(r["last_audit_on"]) if r["last_audit_on"] else None
+    if last_audit and last_audit > as_of:
+        last_audit = None  # recorded after the cut-off: not known on that date
+    if r["out_last_audit"]:
+        audited = _as_date(r["out_last_audit"])
+        last_audit = max(audited, last_audit) if last_audit else audited
+    age = (as_of - founded_on).days if founded_on else None
+
+    n12, v12, v_prev = number("n12"), number("v12"), number("v_prev")
+    v90, n90, v_before, n_before = (number(k) for k in ("v90", "n90", "v_before", "n_before"))
+    n5 = number("n5")
+    value, normed, norm_value = number("l_value"), number("l_normed"), number("l_norm_value")
+    rated, value_prev = number("l_rated"), number("l_value_prev")
+    share = number("l_pref") / value if value > 0 else None
+    since = last_audit or founded_on
+    features = {
+        "declarations_12m": int(n12),
+        "value_12m": v12,
+        "value_trend": _ratio(v12, v_prev),
+        "value_jump_90d": _ratio(v90 / 90, v_before / 365) if v_before > 0 else None,
+        "count_jump_90d": _ratio(n90 / 90, n_before / 365) if n_before > 0 else None,
+        "yellow_red_share": _ratio(number("yellow_red"), n12),
+        "undervalued_share": _ratio(number("l_under"), normed),
+        "unit_value_ratio": _ratio(normed, norm_value),
+        "tariff_spread": _ratio(number("l_spread"), rated),
+        "preferential_share": round(share, 4) if share is not None else None,
+        "preferential_change": (
+            round(share - number("l_pref_prev") / value_prev, 4)
+            if share is not None and value_prev > 0
+            else None
+        ),
+        "origin_change_share": _ratio(number("o_new"), number("o_value")),
+        "related_party_share": _ratio(number("related"), v12),
+        "age_days": age,
+        "dormant_then_active": 1 if (n90 and not n_before and (age is None or age > 455)) else 0,
+        "violations_5y": int(number("violations")),
+        "grave_violations_5y": int(number("grave")),
+        "outcome_violations_5y": int(number("out_found")),
+        "outcome_revenue_5y": number("out_revenue"),
+        "overdue_debt": number("overdue"),
+        "registry_changes_24m": int(number("changes")),
+        "days_since_audit": (
+            min((as_of - since).days, NEVER_AUDITED_DAYS) if since else NEVER_AUDITED_DAYS
+        ),
+        "near_window_share": _ratio(number("near"), n5),
+        "compliance_level": r["compliance_level"],
+        "is_aeo": int(r["is_aeo"] or 0),
+    }
+    traded = " ".join(sorted(set(filter(None, (r["chapters"] or "").split(",")))))
+    return features, traded
+
+
+def _ratio(numerator: float, denominator: float):
+    """A ratio rounded to 4 places; None ("cannot be computed") without a denominator.
+
+    Counts default to zero when an enterprise has no rows; ratios stay None, and a
+    criterion on None never fires."""
+    return round(numerator / denominator, 4) if denominator > 0 else None
 
 
 def _as_date(value) -> dt.date:

@@ -182,6 +182,7 @@ class ScoringRun(models.Model):
 
     class Phase(models.TextChoices):
         NORMS = "norms", _("HS norms")
+        FEATURES = "features", _("Features")
         ENTERPRISES = "enterprises", _("Enterprises")
         CLASSES = "classes", _("Classes")
         DECLARATIONS = "declarations", _("Declarations")
@@ -255,6 +256,11 @@ class HsNorm(models.Model):
     )
     median_unit_value = models.FloatField(_("median customs value per unit"))
     lines = models.PositiveIntegerField(_("lines"))
+    reference_value = models.FloatField(
+        _("norm lines are compared with"),
+        null=True,
+        help_text=_("this median with enough lines, else the HS code's over every origin"),
+    )
 
     class Meta:
         verbose_name = _("HS value norm")
@@ -287,6 +293,26 @@ class HeadingRate(models.Model):
 
     def __str__(self):
         return f"{self.heading} {self.as_of}"
+
+
+class FeatureStage(models.Model):
+    """The raw aggregates of one enterprise for one run (``risk.features.RAW``),
+    written for every enterprise at once by ``features.stage`` and read back by the
+    run's chunks. Deleted with the run; kept after it so a score can be re-derived."""
+
+    run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="+")
+    enterprise_id = models.BigIntegerField()
+    raw = models.JSONField()
+
+    class Meta:
+        verbose_name = _("staged enterprise aggregates")
+        verbose_name_plural = _("staged enterprise aggregates")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "enterprise_id"], name="feature_stage_once")
+        ]
+
+    def __str__(self):
+        return f"{self.run_id}:{self.enterprise_id}"
 
 
 class EnterpriseScore(models.Model):

@@ -38,7 +38,14 @@ from declarations.models import Declaration
 from enterprises.models import Enterprise
 from risk import criteria as criteria_module
 from risk import datasets, features
-from risk.models import ClassPolicy, DeclarationScore, EnterpriseScore, RiskModel, ScoringRun
+from risk.models import (
+    ClassPolicy,
+    DeclarationScore,
+    EnterpriseScore,
+    FeatureStage,
+    RiskModel,
+    ScoringRun,
+)
 from stq02.models import Unit
 
 logger = logging.getLogger(__name__)
@@ -114,6 +121,8 @@ def execute(*, run_id: int, worker: str | None = None, progress=None) -> Scoring
     try:
         if run.phase == ScoringRun.Phase.NORMS:
             _phase_norms(run)
+        if run.phase == ScoringRun.Phase.FEATURES:
+            _phase_features(run)
         if run.phase == ScoringRun.Phase.ENTERPRISES:
             _phase_enterprises(run, worker=worker, progress=progress)
         if run.phase == ScoringRun.Phase.CLASSES:
@@ -160,7 +169,7 @@ def _phase_norms(run: ScoringRun) -> None:
     declaration_model = approved_model(RiskModel.Kind.DECLARATION)
     _move(
         run,
-        phase=ScoringRun.Phase.ENTERPRISES,
+        phase=ScoringRun.Phase.FEATURES,
         enterprises_total=Enterprise.objects.count(),
         enterprise_model_id=enterprise_model.pk if enterprise_model else None,
         declaration_model_id=declaration_model.pk if declaration_model else None,
@@ -168,22 +177,31 @@ def _phase_norms(run: ScoringRun) -> None:
 
 
 # -- phase 2 --------------------------------------------------------------------
+def _phase_features(run: ScoringRun) -> None:
+    staged = features.stage(run_id=run.pk, as_of=run.as_of)
+    _move(run, phase=ScoringRun.Phase.ENTERPRISES, enterprises_total=staged)
+
+
 def _phase_enterprises(run: ScoringRun, *, worker: str, progress=None) -> None:
-    criteria = list(criteria_module.effective_on(run.as_of))
+    criteria = criteria_module.Judge(criteria_module.effective_on(run.as_of))
     trained = loaded(run.enterprise_model) if run.enterprise_model_id else None
     unit_paths = dict(Unit.objects.values_list("pk", "path"))
     while True:
-        ids = list(
-            Enterprise.objects.filter(pk__gt=run.last_enterprise_id)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:CHUNK_SIZE]
+        staged = list(
+            FeatureStage.objects.filter(run=run, enterprise_id__gt=run.last_enterprise_id)
+            .order_by("enterprise_id")
+            .values_list("enterprise_id", "raw")[:CHUNK_SIZE]
         )
-        if not ids:
+        if not staged:
             break
+        ids = [pk for pk, _raw in staged]
+        computed, chapters = {}, {}
+        for pk, raw in staged:
+            computed[pk], chapters[pk] = features.derive(run.as_of, raw)
         rows = score_chunk(
             run=run,
-            first_id=ids[0],
-            last_id=ids[-1],
+            computed=computed,
+            chapters=chapters,
             criteria=criteria,
             trained=trained,
             unit_paths=unit_paths,
@@ -207,18 +225,18 @@ def _phase_enterprises(run: ScoringRun, *, worker: str, progress=None) -> None:
     _move(run, phase=ScoringRun.Phase.CLASSES)
 
 
-def score_chunk(*, run, first_id, last_id, criteria, trained, unit_paths) -> list[EnterpriseScore]:
-    """Features, criteria and model for one range of enterprise ids (no writes)."""
-    chapters = {}
-    computed = features.compute(
-        as_of=run.as_of, first_id=first_id, last_id=last_id, chapters=chapters
-    )
+def score_chunk(
+    *, run, computed: dict, chapters: dict, criteria, trained, unit_paths
+) -> list[EnterpriseScore]:
+    """Criteria and model for one chunk of enterprises' features (no writes)."""
     units = dict(
-        Enterprise.objects.filter(pk__gte=first_id, pk__lte=last_id).values_list(
+        Enterprise.objects.filter(pk__gte=min(computed), pk__lte=max(computed)).values_list(
             "pk", "managing_unit_id"
         )
     )
     ids = sorted(computed)
+    if not ids:
+        return []
     model_scores, contributions = {}, {}
     if trained is not None and ids:
         frame = pd.DataFrame([computed[pk] for pk in ids], index=ids)
@@ -233,9 +251,7 @@ def score_chunk(*, run, first_id, last_id, criteria, trained, unit_paths) -> lis
     for pk in ids:
         values = computed[pk]
         unit_id = units.get(pk)
-        criteria_score, fired, versions = criteria_module.judge(
-            values, criteria, unit_paths.get(unit_id)
-        )
+        criteria_score, fired, versions = criteria(values, unit_paths.get(unit_id))
         model_score = model_scores.get(pk)
         if model_score is None:
             score = criteria_score
