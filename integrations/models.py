@@ -84,6 +84,10 @@ class ImportBatch(models.Model):
         return None
 
     @property
+    def duration_seconds(self) -> float | None:
+        return self.duration.total_seconds() if self.duration else None
+
+    @property
     def progress_percent(self) -> int:
         if self.status in (self.Status.DONE,):
             return 100
