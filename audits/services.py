@@ -487,6 +487,35 @@ def _req_five_years(case, data, before):
         )
 
 
+OFFICE_AUDIT_DAYS_AFTER_CLEARANCE = 60  # Circular 38 art. 142
+
+
+def _req_office_own_dossiers(case, data, before):
+    """A customs office (sub-department) audits at its own premises only the
+    dossiers it cleared, within 60 days of clearance (Circular 38 art. 142)."""
+    if case.unit.kind != Unit.Kind.OFFICE or case.kind != AuditCase.Kind.OFFICE:
+        return
+    signed = case.decision_signed_on
+    foreign = case.declarations.exclude(customs_office__path__startswith=case.unit.path)
+    late = case.declarations.filter(
+        Q(cleared_on__isnull=True)
+        | Q(cleared_on__lt=signed - dt.timedelta(days=OFFICE_AUDIT_DAYS_AFTER_CLEARANCE))
+    )
+    for found, message in (
+        (foreign, _("A customs office audits only the declarations it cleared: %(numbers)s.")),
+        (
+            late,
+            _(
+                "A customs office audits a declaration only within 60 days of its clearance: "
+                "%(numbers)s."
+            ),
+        ),
+    ):
+        numbers = list(found.values_list("number", flat=True)[:10])
+        if numbers:
+            raise DomainError(message % {"numbers": ", ".join(numbers)}, code="office_dossiers")
+
+
 def _req_document(kind):
     def check(case, data, before):
         _require(
@@ -588,6 +617,7 @@ REQUIREMENTS = {
     "lead": _req_lead,
     "start_on": _req_start_on,
     "five_year_window": _req_five_years,
+    "office_own_dossiers": _req_office_own_dossiers,
     "decision_document": _req_document(CaseDocument.Kind.DECISION),
     "sent_before_start": _req_sent_before_start,
     "decision_sent_or_violation": _req_sent_or_violation,

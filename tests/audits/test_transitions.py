@@ -398,3 +398,63 @@ def test_the_available_steps_follow_role_and_state(world):
     assert {"approved", "returned", "cancelled", "team_assigned"} <= head_steps
     assert services.allowed_actions(case=case, user=world.officer_b) == []
     assert all(case.state in t.sources for t in lifecycle.TRANSITIONS if t.action in head_steps)
+
+
+def test_a_customs_office_audits_only_its_own_dossiers_within_60_days(world):
+    from stq02.models import Role, Unit
+    from tests.factories import DeclarationFactory, UnitFactory, UserFactory
+
+    office = UnitFactory(code="KV-A-01", kind=Unit.Kind.OFFICE, parent=world.branch_a)
+    officer = UserFactory(username="officer-office", role=Role.OFFICER, unit=office)
+    enterprise = enterprise_in(world)
+    own = DeclarationFactory(
+        enterprise=enterprise,
+        customs_office=office,
+        registered_on=dt.date(2026, 8, 10),
+        cleared_on=dt.date(2026, 8, 11),
+    )
+    case = open_case(
+        world,
+        enterprise=enterprise,
+        unit=office,
+        user=officer,
+        declarations=0,
+        period_from=dt.date(2026, 8, 1),
+        period_to=dt.date(2026, 8, 31),
+    )
+    assert list(case.declarations.all()) == [own]
+    services.perform(case=case, action="proposed", user=officer)
+    services.perform(case=case, action="approved", user=world.head_a, data={"planned_year": 2026})
+    services.perform(case=case, action="team_assigned", user=world.head_a, data={"lead": officer})
+    sign = {"start_on": dt.date(2026, 10, 26)}
+    with pytest.raises(DomainError) as refused:  # cleared 11/08, signed 61 days later
+        services.perform(
+            case=case,
+            action="decision_signed",
+            user=world.head_a,
+            data={**sign, "signed_on": dt.date(2026, 10, 11)},
+        )
+    assert refused.value.code == "office_dossiers"
+    assert own.number in str(refused.value)
+    foreign = DeclarationFactory(
+        enterprise=enterprise,
+        customs_office=world.team_b,
+        registered_on=dt.date(2026, 8, 12),
+        cleared_on=dt.date(2026, 8, 12),
+    )
+    services.add_to_scope(case=case, numbers=[foreign.number], user=officer)
+    with pytest.raises(DomainError) as refused:
+        services.perform(
+            case=case,
+            action="decision_signed",
+            user=world.head_a,
+            data={**sign, "signed_on": dt.date(2026, 10, 5)},
+        )
+    assert foreign.number in str(refused.value)
+    case.scope.filter(declaration=foreign).delete()
+    services.perform(
+        case=case,
+        action="decision_signed",
+        user=world.head_a,
+        data={**sign, "signed_on": dt.date(2026, 10, 5)},
+    )
