@@ -48,10 +48,6 @@ CHUNK_ROWS = 5000
 SUMMED = ("customs_value", "import_duty", "vat", "special_consumption_tax", "environmental_tax")
 
 
-class BatchFailed(Exception):
-    pass
-
-
 @dataclass
 class Rejection:
     row: int
