@@ -173,3 +173,15 @@ def test_pull_task_does_nothing_without_a_configured_url(db, monkeypatch):
     monkeypatch.delenv("INGEST_PULL_VCIS_HTTP_URL", raising=False)
     assert pull_source.delay("vcis-http").get() == 0
     assert ImportBatch.objects.count() == 0
+
+
+def test_process_batch_task_is_safe_to_run_twice(world, tmp_path):
+    from integrations.tasks import process_batch
+
+    path = write_csv(tmp_path / "twice.csv", declarations(2))
+    batch = pipeline.create_batch(source="vnaccs-csv", path=path, user=world.officer_a)
+    assert process_batch.delay(batch.pk).get() == "done"
+    assert process_batch.delay(batch.pk).get() == "done"
+    batch.refresh_from_db()
+    assert (batch.new_count, batch.unchanged_count) == (2, 0)
+    assert Declaration.objects.count() == 2
