@@ -132,9 +132,10 @@ def ensure_norms(*, as_of: dt.date, rebuild: bool = False) -> int:
     """
     if connection.vendor == "postgresql":
         # One sort for both norms: per HS code and origin, and per HS code ("*").
+        # A plain SELECT (its rows are few) can use parallel workers, which an
+        # INSERT … SELECT cannot.
         norm_sql = f"""
-            INSERT INTO {t["norm"]} (as_of, hs_code, origin_country, median_unit_value, lines)
-            SELECT %(as_of)s, hs_code, CASE WHEN GROUPING(origin) = 1 THEN '*' ELSE origin END,
+            SELECT hs_code, CASE WHEN GROUPING(origin) = 1 THEN '*' ELSE origin END,
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY unit_value), COUNT(*)
             FROM (
                 SELECT l.hs_code AS hs_code, {ORIGIN} AS origin,
@@ -176,8 +177,7 @@ def ensure_norms(*, as_of: dt.date, rebuild: bool = False) -> int:
             GROUP BY hs_code
         """
     heading_sql = f"""
-        INSERT INTO {t["heading"]} (as_of, heading, max_rate, min_rate)
-        SELECT %(as_of)s, SUBSTR(l.hs_code, 1, 4),
+        SELECT SUBSTR(l.hs_code, 1, 4),
                MAX(l.import_duty_rate), MIN(l.import_duty_rate)
         {base} AND l.import_duty_rate IS NOT NULL
         GROUP BY SUBSTR(l.hs_code, 1, 4)
@@ -186,10 +186,33 @@ def ensure_norms(*, as_of: dt.date, rebuild: bool = False) -> int:
         HsNorm.objects.filter(as_of=as_of).delete()
         HeadingRate.objects.filter(as_of=as_of).delete()
         with connection.cursor() as cursor:
-            cursor.execute(norm_sql, params)
+            if connection.vendor == "postgresql":
+                cursor.execute(norm_sql, params)
+                HsNorm.objects.bulk_create(
+                    [
+                        HsNorm(
+                            as_of=as_of,
+                            hs_code=hs_code,
+                            origin_country=origin,
+                            median_unit_value=median,
+                            lines=lines,
+                        )
+                        for hs_code, origin, median, lines in cursor.fetchall()
+                    ],
+                    batch_size=2000,
+                )
+            else:
+                cursor.execute(norm_sql, params)
             if wide_sql:
                 cursor.execute(wide_sql, params)
             cursor.execute(heading_sql, params)
+            HeadingRate.objects.bulk_create(
+                [
+                    HeadingRate(as_of=as_of, heading=heading, max_rate=high, min_rate=low)
+                    for heading, high, low in cursor.fetchall()
+                ],
+                batch_size=2000,
+            )
             # The value a line is compared with, resolved once per HS code and origin.
             cursor.execute(
                 f"""
