@@ -15,6 +15,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from stq02 import workdays
 from stq02.celery import app as celery_app
 from stq02.models import ApiToken, Role, Unit
 from tests.factories import ProvinceFactory, UnitFactory, UserFactory
@@ -28,8 +29,12 @@ def _eager_celery_and_clean_cache(settings):
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
     cache.clear()
+    # The calendar corrections are cached per year; a rolled-back test must not
+    # leave its swapped days behind for the next one.
+    workdays.clear_cache()
     yield
     cache.clear()
+    workdays.clear_cache()
 
 
 @dataclass

@@ -4,17 +4,24 @@ from decimal import Decimal
 
 from django import template
 from django.core.exceptions import FieldDoesNotExist
-from django.utils.formats import number_format
+from django.utils.translation import get_language
 
 register = template.Library()
 
 
 @register.filter
 def vnd(value):
-    """12345678 -> "12.345.678 ₫" (grouping follows the active language)."""
+    """12345678 -> "12.345.678 ₫" in Vietnamese, "12,345,678 ₫" in English.
+
+    Django's Vietnamese locale sets no digit grouping, so the separators are
+    chosen here rather than by ``number_format``."""
     if value in (None, ""):
         return "–"
-    return f"{number_format(Decimal(value).quantize(Decimal(1)), force_grouping=True)} ₫"
+    amount = int(Decimal(value).quantize(Decimal(1)))
+    grouped = f"{amount:,}"
+    if get_language() != "en":
+        grouped = grouped.replace(",", ".")
+    return f"{grouped} ₫"
 
 
 @register.inclusion_tag("includes/history.html", takes_context=True)
