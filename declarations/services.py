@@ -109,7 +109,7 @@ def _existing(numbers):
     rows = Declaration.objects.filter(number__in=numbers).values_list(
         "number", "version", "content_hash", "is_current", "pk", "source_batch_id"
     )
-    for number, version, digest, current, pk, batch_id in rows.iterator(chunk_size=5000):
+    for number, version, digest, current, pk, batch_id in rows:  # one chunk's numbers
         entry = found.setdefault(number, {"hashes": set(), "current": None, "max": -1})
         entry["hashes"].add(digest)
         entry["max"] = max(entry["max"], version)
