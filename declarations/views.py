@@ -128,13 +128,9 @@ def _cached(name: str, enterprise, compute):
 
 
 def register_enterprise_panels() -> None:
-    """The declarations side of the enterprise page. Registered when this module is
-    imported (the URLconf imports it before any page is served)."""
+    """The declarations side of the enterprise page (called by DeclarationsConfig.ready)."""
     register_panel(10, "declarations/panels/trade.html", trade_panel, key="declarations.trade")
     register_panel(20, "declarations/panels/goods.html", goods_panel, key="declarations.goods")
     register_panel(
         30, "declarations/panels/outcomes.html", outcomes_panel, key="declarations.outcomes"
     )
-
-
-register_enterprise_panels()
