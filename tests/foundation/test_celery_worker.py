@@ -80,7 +80,7 @@ def test_a_real_worker_runs_a_task_that_writes_to_the_database(tmp_path):
         text=True,
     )
     try:
-        sender = Celery(broker=broker_url)
+        sender = Celery(broker=broker_url, set_as_current=False)
         sender.conf.broker_transport_options = (
             {
                 "data_folder_in": broker_env["CELERY_FILESYSTEM_DIR"],
