@@ -6,6 +6,7 @@ rng, progress)`` adds its part, in INSTALLED_APPS order.
 """
 
 import importlib
+import logging
 import random
 import sys
 
@@ -46,6 +47,15 @@ class Command(BaseCommand):
             sys.stderr.flush()
 
     def handle(self, *args, **options):
+        # The services log every step they take; thousands of demo steps would
+        # bury the summary and the demo logins.
+        logging.disable(logging.INFO)
+        try:
+            self._generate(options)
+        finally:
+            logging.disable(logging.NOTSET)
+
+    def _generate(self, options):
         rng = random.Random(options["seed"])
         units = generate_organisation(rng=rng)
         self.stdout.write(f"Units: {len(units)}")
