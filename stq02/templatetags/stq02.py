@@ -38,11 +38,31 @@ def history_of(context, obj, limit=50):
         if older is not None:
             delta = newer.diff_against(older)
             changes = [
-                {"field": _verbose(obj, change.field), "old": change.old, "new": change.new}
+                {
+                    "field": _verbose(obj, change.field),
+                    "old": _readable(obj, change.field, change.old),
+                    "new": _readable(obj, change.field, change.new),
+                }
                 for change in delta.changes
             ]
         entries.append({"record": newer, "changes": changes})
     return {"entries": entries[:limit], "request": context.get("request")}
+
+
+def _readable(obj, field_name, value):
+    """A choice's label instead of its code, a related row's name instead of its id."""
+    if value in (None, ""):
+        return value
+    try:
+        field = obj._meta.get_field(field_name)
+    except FieldDoesNotExist:
+        return value
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if field.is_relation and field.many_to_one:
+        related = field.related_model._default_manager.filter(pk=value).first()
+        return related if related is not None else value
+    return value
 
 
 def _verbose(obj, field_name):

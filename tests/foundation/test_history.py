@@ -38,3 +38,14 @@ def test_history_include_renders_before_and_after(world, rf):
         Context({"unit": world.branch_a})
     )
     assert "Chi cục Hải quan khu vực A" in html and "Tên mới" in html
+
+
+def test_history_shows_labels_not_codes(world):
+    from django.template import Context, Template
+
+    world.team_b.parent = world.branch_a
+    world.team_b.kind = "office"
+    world.team_b.save()
+    html = Template("{% load stq02 %}{% history_of unit %}").render(Context({"unit": world.team_b}))
+    assert str(world.branch_a) in html  # the parent by name, not by id
+    assert "Hải quan cửa khẩu" in html or "Customs office" in html
