@@ -287,10 +287,12 @@ def _select_sql(*, ranged: bool) -> str:
     t = _tables()
     d_range = "AND d.enterprise_id BETWEEN %(lo)s AND %(hi)s" if ranged else ""
     plain_range = "AND {alias}.enterprise_id BETWEEN %(lo)s AND %(hi)s" if ranged else ""
+    # Chapters are joined with repeats (one per recent heading and origin) and made
+    # distinct in ``derive``: an aggregate with DISTINCT sorts every group.
     if connection.vendor == "postgresql":
-        chapters = "string_agg(DISTINCT CASE WHEN recent = 1 THEN SUBSTR(heading, 1, 2) END, ',')"
+        chapters = "string_agg(CASE WHEN recent = 1 THEN SUBSTR(heading, 1, 2) END, ',')"
     else:
-        chapters = "group_concat(DISTINCT CASE WHEN recent = 1 THEN SUBSTR(heading, 1, 2) END)"
+        chapters = "group_concat(CASE WHEN recent = 1 THEN SUBSTR(heading, 1, 2) END)"
     # The norm of a line: the median of its HS code and origin when that has
     # enough lines, otherwise of its HS code over every origin (resolved in
     # ``ensure_norms`` as ``reference_value``).
@@ -458,6 +460,10 @@ def stage(*, run_id: int, as_of: dt.date) -> int:
     with transaction.atomic():
         FeatureStage.objects.filter(run_id=run_id).delete()
         with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # Compiling this statement's few hundred expressions just in time
+                # cost more than it saved (21–27 s against 19 s on the bench data).
+                cursor.execute("SET LOCAL jit = off")
             cursor.execute(sql, {**_params(as_of), "run": run_id})
     return FeatureStage.objects.filter(run_id=run_id).count()
 
