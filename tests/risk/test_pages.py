@@ -133,18 +133,19 @@ def test_a_department_head_revises_a_criterion_in_the_browser(world):
 def _draft_model():
     import pandas as pd
 
-    frame = pd.DataFrame({"overdue_debt": [0, 1, 0, 1] * 10, "violations_5y": [0, 2] * 20})
+    # Learns that four or more declarations a year go with a violation.
+    frame = pd.DataFrame({"declarations_12m": [0, 0, 0, 4] * 50, "overdue_debt": [0] * 200})
     trained = learning.train(
         featurizer=learning.IdentityFeaturizer(frame.columns),
         frame=frame,
-        target=[0, 1, 0, 1] * 10,
+        target=[0, 0, 0, 1] * 50,
     )
     return services.model_register(
         kind=RiskModel.Kind.ENTERPRISE,
         trained=trained,
         estimator="hgb",
         train_until=AS_OF,
-        training_rows=40,
+        training_rows=200,
     )
 
 
@@ -174,6 +175,12 @@ def test_a_department_head_approves_a_model_and_only_then_it_scores(world, marke
     assert score.reasons["model"]["version"] == model.version
     page = world.client("officer_a").get(reverse("risk:model-list"))
     assert "Approve for scoring" not in page.content.decode()
+    detail = world.client("officer_a").get(reverse("risk:score-detail", args=[score.pk]))
+    contributions = score.reasons["model"]["contributions"]
+    assert contributions[0]["feature"] == "declarations_12m"
+    assert contributions[0]["value"] == 5
+    assert contributions[0]["contribution"] > 0
+    assert "declarations_12m" in detail.content.decode()
 
 
 def test_run_feedback_and_backtest_pages_open(world, scored):
