@@ -44,6 +44,12 @@ class ScoreDetailSerializer(ScoreSerializer):
 
 class RunSerializer(serializers.ModelSerializer):
     progress_percent = serializers.IntegerField(read_only=True)
+    # Plain strings: several models have a "status" with other choices, and the
+    # schema generator would give their enums colliding names.
+    status = serializers.CharField(read_only=True, help_text="pending, running, done, failed")
+    phase = serializers.CharField(
+        read_only=True, help_text="norms, features, enterprises, classes, declarations, finished"
+    )
 
     class Meta:
         model = ScoringRun
