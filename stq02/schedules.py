@@ -9,6 +9,7 @@ the admin, and a later ``setup_schedules`` keeps those edits
 # (name, task, crontab fields, kwargs). Times are Asia/Ho_Chi_Minh.
 SCHEDULES = [
     ("Worker heartbeat", "stq02.heartbeat", {"minute": "*/5"}, {}),
+    ("Nightly risk scoring", "risk.score_all", {"minute": "30", "hour": "1"}, {}),
     ("Audit deadline alerts", "audits.daily_deadline_check", {"minute": "30", "hour": "6"}, {}),
 ]
 

@@ -265,6 +265,11 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a field called "status"; each gets its own enum name.
+    "ENUM_NAME_OVERRIDES": {
+        "EnterpriseStatusEnum": "enterprises.models.Enterprise.Status",
+        "ImportBatchStatusEnum": "integrations.models.ImportBatch.Status",
+    },
 }
 
 # Celery --------------------------------------------------------------------------
@@ -300,6 +305,10 @@ CLEARANCE_OUTBOUND_URL = env_str("CLEARANCE_OUTBOUND_URL")
 # few numbers that are deployment choices.
 RISK_RANDOM_SHARE = env_float("RISK_RANDOM_SHARE", 0.05, minimum=0.0, maximum=0.5)
 AUDIT_ONCE_A_YEAR_RULE = env_bool("AUDIT_ONCE_A_YEAR_RULE", True)
+# Share of the model in an enterprise's combined score (the rest: criteria).
+RISK_MODEL_WEIGHT = env_float("RISK_MODEL_WEIGHT", 0.5, minimum=0.0, maximum=1.0)
+# Threads for model fitting and prediction; one is fastest on a shared host.
+RISK_ML_THREADS = env_int("RISK_ML_THREADS", 1, minimum=1)
 
 # Logging: operators read counts and decisions, never secrets.
 LOGGING = {
