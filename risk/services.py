@@ -249,6 +249,25 @@ def model_approve(*, user, model: RiskModel) -> RiskModel:
     return model
 
 
+def model_approve_by_system(*, model: RiskModel, reason: str) -> RiskModel:
+    """Approve a draft model without a person (demo data with no administrator
+    login): the same checks and retirement as ``model_approve``, no approver, and
+    ``reason`` added to the model's note so the page says who decided."""
+    with transaction.atomic():
+        model = RiskModel.objects.select_for_update().get(pk=model.pk)
+        if model.status != RiskModel.Status.DRAFT:
+            raise ConflictError(_("Only a draft model can be approved."))
+        learning.load(bytes(model.artefact), model.sha256)
+        for previous in RiskModel.objects.filter(kind=model.kind, status=RiskModel.Status.APPROVED):
+            previous.status = RiskModel.Status.RETIRED
+            previous.save(update_fields=["status"])
+        model.status = RiskModel.Status.APPROVED
+        model.approved_at = timezone.now()
+        model.note = f"{model.note}\n{reason}".strip()
+        model.save(update_fields=["status", "approved_at", "note"])
+    return model
+
+
 def model_retire(*, user, model: RiskModel) -> RiskModel:
     if not (user.has_role(*CENTRAL_HEADS) and user.sees_everything):
         raise DomainError(_("Only the central department's heads may retire a risk model."))
