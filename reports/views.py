@@ -1,15 +1,28 @@
-"""The home page (headline figures of the user's scope) and the first dashboard."""
+"""The home page (headline figures of the user's scope), the dashboard, the
+statistics page and the report jobs."""
 
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
 from django.db.models import Count, Max, Q
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.generic import TemplateView
+from django.views import View
+from django.views.generic import FormView, TemplateView
 
+from audits.models import Finding
 from declarations import selectors as declaration_selectors
 from declarations.models import Declaration, Outcome
 from enterprises.models import Enterprise, PlantedRisk
+from reports import selectors, services
+from reports.documents import statistics_chart
+from reports.forms import PeriodForm, ReportRequestForm, period_parameters
+from reports.models import ReportJob
 from stq02 import charts
 from stq02.scoping import HEADS
 from stq02.views import RoleRequiredMixin
@@ -114,3 +127,127 @@ def _dashboard_figures(user) -> dict:
         "planted": planted,
         "months": declaration_selectors.scope_months(user=user, months=24),
     }
+
+
+def cases_url(**filters) -> str:
+    """The case list filtered as closely as it allows. It filters by state, kind
+    and exact unit, not by period: a link shows the unit's cases of every period
+    (the figure itself is of the period)."""
+    query = urlencode({k: v for k, v in filters.items() if v})
+    url = reverse("audits:case-list")
+    return f"{url}?{query}" if query else url
+
+
+def with_links(figures: dict) -> dict:
+    for row in figures["rows"]:
+        code = row["code"]
+        row["links"] = {
+            "unit": cases_url(unit=code),
+            "office": cases_url(unit=code, kind="office"),
+            "premises": cases_url(unit=code, kind="premises"),
+            "closed": cases_url(unit=code, state="closed"),
+        }
+    figures["total_links"] = {
+        "unit": cases_url(),
+        "office": cases_url(kind="office"),
+        "premises": cases_url(kind="premises"),
+        "closed": cases_url(state="closed"),
+    }
+    for row in figures["by_kind_state"]:
+        row["links"] = {
+            "office": cases_url(state=row["state"], kind="office"),
+            "premises": cases_url(state=row["state"], kind="premises"),
+            "total": cases_url(state=row["state"]),
+        }
+    return figures
+
+
+class StatisticsView(RoleRequiredMixin, TemplateView):
+    """Audits, money assessed and collected, and ageing, for a period and unit."""
+
+    allowed_roles = HEADS
+    template_name = "reports/statistics.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        form = PeriodForm(self.request.GET, units=selectors.units_for(user=user))
+        if not form.is_valid():
+            context["form"] = form
+            return context
+        data = form.cleaned_data
+        figures = selectors.statistics(user=user, period=data["period"], unit=data.get("unit"))
+        context.update(
+            form=form,
+            figures=with_links(figures),
+            chart=statistics_chart(figures),
+            tax_kinds=[
+                (Finding._meta.get_field(key).verbose_name, figures["total"][key])
+                for key in selectors.TAX_KINDS
+            ],
+        )
+        return context
+
+
+class ReportListView(RoleRequiredMixin, FormView):
+    """Ask for a report; one's own jobs with their progress."""
+
+    allowed_roles = HEADS
+    template_name = "reports/report_list.html"
+    form_class = ReportRequestForm
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["units"] = selectors.units_for(user=self.request.user)
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        jobs = list(services.jobs_for(user=self.request.user)[:50])
+        context.update(jobs=jobs, any_active=any(job.is_active for job in jobs))
+        return context
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        job = services.request_report(
+            user=self.request.user,
+            kind=data["kind"],
+            fmt=data["format"],
+            parameters=period_parameters(data["period"]),
+            unit=data.get("unit"),
+        )
+        messages.success(self.request, _("Report %(number)s requested.") % {"number": job.pk})
+        return HttpResponseRedirect(reverse("reports:report-list"))
+
+
+def job_status(job: ReportJob) -> dict:
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "status_label": str(job.get_status_display()),
+        "progress": job.progress,
+        "error": job.error,
+        "download": reverse("reports:report-download", args=[job.pk])
+        if job.status == ReportJob.Status.DONE
+        else None,
+    }
+
+
+class ReportProgressView(RoleRequiredMixin, View):
+    allowed_roles = HEADS
+
+    def get(self, request, pk):
+        job = get_object_or_404(services.jobs_visible_to(user=request.user), pk=pk)
+        return JsonResponse(job_status(job))
+
+
+class ReportDownloadView(RoleRequiredMixin, View):
+    allowed_roles = HEADS
+
+    def get(self, request, pk):
+        job = get_object_or_404(services.jobs_visible_to(user=request.user), pk=pk)
+        if job.status != ReportJob.Status.DONE or not job.file:
+            raise Http404
+        return FileResponse(
+            job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1]
+        )

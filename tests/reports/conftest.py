@@ -1,0 +1,23 @@
+import pytest
+
+from stq02 import workdays
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar():
+    workdays.clear_cache()
+    yield
+    workdays.clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Report files go to a temporary private root."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private"},
+        },
+    }
