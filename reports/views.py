@@ -10,7 +10,7 @@ from django.db.models import Count, Max, Q
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -213,7 +213,10 @@ class ReportListView(RoleRequiredMixin, FormView):
             user=self.request.user,
             kind=data["kind"],
             fmt=data["format"],
-            parameters=period_parameters(data["period"]),
+            parameters={
+                **period_parameters(data["period"]),
+                "language": translation.get_language(),
+            },
             unit=data.get("unit"),
         )
         messages.success(self.request, _("Report %(number)s requested.") % {"number": job.pk})
