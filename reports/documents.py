@@ -31,6 +31,7 @@ class Column:
     label: str
     money: bool = False
     number: bool = False
+    in_pdf: bool = True  # the unit names make the PDF's by-unit tables too wide
 
 
 @dataclass
@@ -73,7 +74,7 @@ def audit_results(job: ReportJob) -> Report:
         _("By unit"),
         [
             Column("code", _("Unit")),
-            Column("name", _("Name")),
+            Column("name", _("Name"), in_pdf=False),
             Column("opened", _("Audits opened"), number=True),
             Column("office", _("At the office"), number=True),
             Column("premises", _("At the premises"), number=True),
@@ -128,7 +129,7 @@ def risk_classification(job: ReportJob) -> Report:
         _("By unit"),
         [
             Column("code", _("Unit")),
-            Column("name", _("Name")),
+            Column("name", _("Name"), in_pdf=False),
             Column("audit", _("Audit subjects"), number=True),
             Column("monitoring", _("Monitoring subjects"), number=True),
             Column("not_audited", _("Not yet audited"), number=True),
@@ -181,7 +182,7 @@ def enterprise_list(job: ReportJob) -> Report:
         _("By managing unit"),
         [
             Column("code", _("Unit")),
-            Column("name", _("Name")),
+            Column("name", _("Name"), in_pdf=False),
             Column("count", _("Enterprises"), number=True),
             Column("active", _("Active"), number=True),
             Column("aeo", _("AEO"), number=True),
@@ -285,7 +286,7 @@ def to_pdf(report: Report, *, progress=lambda percent: None) -> bytes:
     tables = [
         {
             "title": table.title,
-            "columns": table.columns,
+            "columns": [column for column in table.columns if column.in_pdf],
             "rows": [_pdf_cells(table, row) for row in table.rows],
             "total": _pdf_cells(table, table.total) if table.total else None,
         }
@@ -299,6 +300,8 @@ def to_pdf(report: Report, *, progress=lambda percent: None) -> bytes:
 def _pdf_cells(table: Table, row: dict) -> list[dict]:
     cells = []
     for column in table.columns:
+        if not column.in_pdf:
+            continue
         value = row.get(column.key)
         if column.money:
             text = vnd(value)
