@@ -2,8 +2,12 @@
 ``run_job``). A job is claimed by a conditional update, so running it twice
 does nothing the second time."""
 
+import datetime as dt
+
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 
 from reports.models import ReportJob
@@ -19,8 +23,13 @@ def jobs_visible_to(*, user):
 
 
 def jobs_for(*, user):
-    """The user's own jobs, newest first."""
-    return jobs_visible_to(user=user).filter(requested_by=user).select_related("unit")
+    """The user's own jobs and the scheduled ones (no requester) they may see,
+    newest first."""
+    return (
+        jobs_visible_to(user=user)
+        .filter(Q(requested_by=user) | Q(requested_by__isnull=True))
+        .select_related("unit", "requested_by")
+    )
 
 
 def request_report(
@@ -47,10 +56,17 @@ def request_report(
 
 
 def claim(job_id: int) -> bool:
+    """Pending -> running, in one conditional update: a second run of the task
+    finds the job running or done and leaves it. A job whose worker died while
+    running is taken again once the task time limit has passed."""
+    stale = timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
     return bool(
-        ReportJob.objects.filter(pk=job_id, status=ReportJob.Status.PENDING).update(
-            status=ReportJob.Status.RUNNING, started_at=timezone.now(), progress=1, error=""
+        ReportJob.objects.filter(pk=job_id)
+        .filter(
+            Q(status=ReportJob.Status.PENDING)
+            | Q(status=ReportJob.Status.RUNNING, started_at__lt=stale)
         )
+        .update(status=ReportJob.Status.RUNNING, started_at=timezone.now(), progress=1, error="")
     )
 
 
@@ -93,8 +109,6 @@ def run_job(job_id: int, *, progress=None) -> ReportJob:
 
 
 def monthly_jobs(*, today=None) -> list[int]:
-    import datetime as dt
-
     today = today or timezone.localdate()
     end = today.replace(day=1) - dt.timedelta(days=1)
     parameters = {"date_from": end.replace(day=1).isoformat(), "date_to": end.isoformat()}

@@ -196,3 +196,27 @@ def test_the_monthly_task_asks_for_each_report_once(world, django_capture_on_com
         again = monthly_reports.delay().get()
     assert len(first) == 2 and again == []
     assert set(ReportJob.objects.values_list("status", flat=True)) == {"done"}
+
+
+def test_scheduled_jobs_of_the_whole_force_are_listed_for_the_department_head_only(
+    world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        (pdf, _xlsx) = monthly_reports.delay().get()
+    listed = world.client("department_head").get(reverse("reports:report-list"))
+    assert pdf in [job.pk for job in listed.context["jobs"]]
+    download = world.client("department_head").get(reverse("reports:report-download", args=[pdf]))
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+    head_a = world.client("head_a")
+    assert pdf not in [job.pk for job in head_a.get(reverse("reports:report-list")).context["jobs"]]
+    assert head_a.get(reverse("reports:report-download", args=[pdf])).status_code == 404
+
+
+def test_a_running_job_is_not_taken_twice(world):
+    job = ReportJob.objects.create(
+        kind="enterprise_list", format="xlsx", unit=world.branch_a, requested_by=world.head_a
+    )
+    assert services.claim(job.pk) is True
+    assert services.claim(job.pk) is False
+    assert services.run_job(job.pk).status == ReportJob.Status.RUNNING
