@@ -106,8 +106,10 @@ class StoreResult:
 def _existing(numbers):
     """number -> {"hashes": set, "current": (id, version, batch_id) | None, "max": int}"""
     found: dict = {}
-    rows = Declaration.objects.filter(number__in=numbers).values_list(
-        "number", "version", "content_hash", "is_current", "pk", "source_batch_id"
+    rows = (
+        Declaration.objects.filter(number__in=numbers)
+        .order_by()  # no ORDER BY: the model's ordering would make PostgreSQL walk an index
+        .values_list("number", "version", "content_hash", "is_current", "pk", "source_batch_id")
     )
     for number, version, digest, current, pk, batch_id in rows:  # one chunk's numbers
         entry = found.setdefault(number, {"hashes": set(), "current": None, "max": -1})
