@@ -4,6 +4,7 @@ import hashlib
 import secrets
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -125,6 +126,12 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+    def clean(self):
+        super().clean()
+        # Every person and API client works for a unit: scoping starts from it.
+        if not self.is_superuser and self.unit_id is None:
+            raise ValidationError({"unit": _("Choose the unit this account belongs to.")})
 
     @property
     def sees_everything(self) -> bool:

@@ -33,3 +33,14 @@ def test_anonymous_sees_no_unit(client):
     from django.contrib.auth.models import AnonymousUser
 
     assert visible_units(AnonymousUser()).count() == 0
+
+
+def test_an_api_client_must_belong_to_a_unit(world):
+    from django.core.exceptions import ValidationError
+
+    from stq02.models import Role, User
+
+    account = User(username="api-orphan", role=Role.API_CLIENT)
+    with pytest.raises(ValidationError) as error:
+        account.full_clean()
+    assert "unit" in error.value.message_dict
