@@ -12,6 +12,16 @@ from integrations.models import ImportBatch
 from tests.integrations.samples import declarations, write_csv
 
 
+@pytest.fixture(autouse=True)
+def _english_pages(request):
+    """Pages follow the user's language; these tests read the English text."""
+    if "world" in request.fixturenames:
+        from stq02.models import User
+
+        request.getfixturevalue("world")
+        User.objects.update(language="en")
+
+
 def csv_bytes(tmp_path, rows, name="tk.csv") -> bytes:
     return write_csv(tmp_path / name, rows).read_bytes()
 
