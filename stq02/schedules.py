@@ -11,6 +11,12 @@ SCHEDULES = [
     ("Worker heartbeat", "stq02.heartbeat", {"minute": "*/5"}, {}),
     ("Nightly risk scoring", "risk.score_all", {"minute": "30", "hour": "1"}, {}),
     ("Audit deadline alerts", "audits.daily_deadline_check", {"minute": "30", "hour": "6"}, {}),
+    (
+        "Monthly audit results reports",
+        "reports.monthly_reports",
+        {"minute": "0", "hour": "5", "day_of_month": "1"},
+        {},
+    ),
 ]
 
 

@@ -88,6 +88,8 @@ def _pages(objects):
         ("risk list", reverse("risk:list"), LIST_PAGE),
         ("import batches", reverse("integrations:batch-list"), LIST_PAGE),
         ("reports dashboard", reverse("reports:dashboard"), HEADS_PAGE),
+        ("statistics", reverse("reports:statistics"), HEADS_PAGE),
+        ("report jobs", reverse("reports:report-list"), HEADS_PAGE),
     ]
 
 
