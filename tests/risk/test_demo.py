@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from risk.models import Backtest, EnterpriseScore, RiskModel, ScoringRun
 
@@ -29,7 +30,7 @@ def test_the_demo_scores_every_enterprise_and_the_risk_list_shows_classes():
     assert audit.enterprise.tax_code in text
     assert str(EnterpriseScore.Klass.AUDIT.label) in text
     assert reverse("risk:score-detail", args=[audit.pk]) in text
-    assert "Propose audit" in text
+    assert gettext("Propose audit") in text
 
     # A rerun without enterprises changes nothing.
     call_command("generate_data", enterprises=0, no_users=True)

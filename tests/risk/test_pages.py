@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from risk import learning, scoring, services
 from risk.models import Criterion, EnterpriseScore, RiskModel, ScoringRun
@@ -105,7 +106,10 @@ def test_a_unit_head_cannot_change_a_whole_force_criterion(world):
         },
     )
     assert page.status_code == 200
-    assert "central department" in page.content.decode()
+    assert (
+        gettext("Criteria for the whole force are changed by the central department only.")
+        in page.content.decode()
+    )
     assert Criterion.objects.filter(code="DEBT").count() == 1
 
 
