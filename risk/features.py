@@ -44,7 +44,7 @@ INDICATORS = {
     "count_jump_90d": (_("daily declarations, last 90 days / the year before them"), "×"),
     "yellow_red_share": (_("share of declarations in the yellow or red channel"), "share"),
     "undervalued_share": (
-        _("share of goods value declared under 70 % of the HS-code norm for its origin"),
+        _("share of goods value declared under 0.7 × the HS-code norm for its origin"),
         "share",
     ),
     "unit_value_ratio": (_("median unit value against the HS-code norm"), "×"),
