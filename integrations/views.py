@@ -17,7 +17,7 @@ from integrations import pipeline
 from integrations.adapters import ADAPTERS, FILE_SOURCES
 from integrations.models import ImportBatch
 from integrations.selectors import batches_for, write_rejections_csv
-from stq02.scoping import READERS, STAFF
+from stq02.scoping import STAFF
 from stq02.views import RoleRequiredMixin
 
 UPLOAD_SUFFIXES = {"csv": ".csv", "xlsx": ".xlsx", "xml": ".xml"}
@@ -66,7 +66,7 @@ class UploadForm(forms.Form):
 
 
 class BatchListView(RoleRequiredMixin, ListView):
-    allowed_roles = READERS
+    allowed_roles = STAFF
     template_name = "integrations/batch_list.html"
     context_object_name = "batches"
     paginate_by = 50
@@ -76,7 +76,7 @@ class BatchListView(RoleRequiredMixin, ListView):
 
 
 class BatchDetailView(RoleRequiredMixin, DetailView):
-    allowed_roles = READERS
+    allowed_roles = STAFF
     template_name = "integrations/batch_detail.html"
     context_object_name = "batch"
 
@@ -90,7 +90,7 @@ class BatchDetailView(RoleRequiredMixin, DetailView):
 
 
 class BatchProgressView(RoleRequiredMixin, View):
-    allowed_roles = READERS
+    allowed_roles = STAFF
 
     def get(self, request, pk):
         batch = get_object_or_404(batches_for(request.user), pk=pk)
@@ -120,7 +120,7 @@ def batch_status(batch: ImportBatch) -> dict:
 
 
 class RejectionsCsvView(RoleRequiredMixin, View):
-    allowed_roles = READERS
+    allowed_roles = STAFF
 
     def get(self, request, pk):
         batch = get_object_or_404(batches_for(request.user), pk=pk)
