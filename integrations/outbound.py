@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from integrations.http import HttpClient, HttpError
 from integrations.models import OutboundMessage
-from stq02.env import env_str
 
 logger = logging.getLogger(__name__)
 
@@ -24,9 +23,8 @@ NOT_CONFIGURED = "CLEARANCE_OUTBOUND_URL is not set: the message stays queued."
 
 
 def clearance_url() -> str | None:
-    """The clearance system's URL: a Django setting if the lead adds one, else the
-    environment variable (read at call time, so a deployment can add it live)."""
-    return getattr(settings, "CLEARANCE_OUTBOUND_URL", None) or env_str("CLEARANCE_OUTBOUND_URL")
+    """The clearance system's URL (settings.CLEARANCE_OUTBOUND_URL)."""
+    return settings.CLEARANCE_OUTBOUND_URL
 
 
 def queue_message(*, kind: str, key: str, payload: dict) -> OutboundMessage:

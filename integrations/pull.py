@@ -12,6 +12,7 @@ unchanged, followed by whatever is new).
 
 import logging
 
+from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +21,6 @@ from integrations.adapters import ADAPTERS, HTTP_SOURCES, get_adapter
 from integrations.http import HttpClient, HttpError
 from integrations.models import ImportBatch, PullCursor
 from integrations.pipeline import Chunk, _finish, groups, sink_for, write_chunk
-from stq02.env import env_str
 
 logger = logging.getLogger(__name__)
 
@@ -35,12 +35,8 @@ class PageInvalid(Exception):
 def configured_sources() -> dict[str, str]:
     """HTTP source -> URL, from INGEST_PULL_<SOURCE>_URL (``vnaccs-http`` reads
     INGEST_PULL_VNACCS_HTTP_URL)."""
-    found = {}
-    for source in HTTP_SOURCES:
-        url = env_str(f"INGEST_PULL_{source.upper().replace('-', '_')}_URL")
-        if url:
-            found[source] = url
-    return found
+    urls = settings.INGEST_PULL_URLS
+    return {source: urls[source] for source in HTTP_SOURCES if urls.get(source)}
 
 
 def pull_configured(*, source: str) -> int:

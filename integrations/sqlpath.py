@@ -25,6 +25,7 @@ from model metadata and column specs only; file values travel through COPY.
 import csv
 import io
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -35,7 +36,6 @@ from enterprises.models import Enterprise
 from integrations.adapters.vnaccs import LINE_KEYS
 from integrations.fields import RowError, check_row
 from integrations.models import ImportBatch, RejectedRow
-from stq02.env import env_bool
 
 CHUNK_ROWS = 50_000
 TRIM = r"E' \t\r\n'"
@@ -46,7 +46,7 @@ def supported(adapter) -> bool:
     return (
         connection.vendor == "postgresql"
         and adapter.name == "vnaccs-csv"
-        and env_bool("INGEST_SQL_PATH", False)
+        and settings.INGEST_SQL_PATH
     )
 
 

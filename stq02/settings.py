@@ -299,6 +299,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 # Where outbound messages to the clearance system (non-compliant declarants) go;
 # while unset they wait in the outbox, marked with the reason.
 CLEARANCE_OUTBOUND_URL = env_str("CLEARANCE_OUTBOUND_URL")
+# HTTP sources pulled by beat every 15 minutes; a source without a URL is skipped.
+INGEST_PULL_URLS = {
+    source: env_str(f"INGEST_PULL_{source.upper().replace('-', '_')}_URL")
+    for source in ("vnaccs-http", "vcis-http", "registry-http", "tax-debt-http")
+}
+# Validate VNACCS CSV rows in SQL after COPY into a staging table (PostgreSQL).
+# Same results as the default path, measured slower; kept for comparison.
+INGEST_SQL_PATH = env_bool("INGEST_SQL_PATH", False)
 
 # Domain settings -------------------------------------------------------------------
 # Rules that follow the law are data an administrator can change; these are the

@@ -38,7 +38,6 @@ def test_queue_message_sends_once_after_commit(settings):
 
 def test_without_url_message_stays_queued_and_says_why(settings, monkeypatch):
     settings.CLEARANCE_OUTBOUND_URL = None
-    monkeypatch.delenv("CLEARANCE_OUTBOUND_URL", raising=False)
     message = outbound.queue_message(kind="risk.reclass", key="d-1", payload={})
     message.refresh_from_db()
     assert message.status == OutboundMessage.Status.QUEUED
@@ -46,12 +45,11 @@ def test_without_url_message_stays_queued_and_says_why(settings, monkeypatch):
     assert message.attempts == 0
 
 
-def test_url_from_environment_and_send_queued_later(settings, monkeypatch):
+def test_url_configured_later_sends_the_queued_messages(settings):
     settings.CLEARANCE_OUTBOUND_URL = None
-    monkeypatch.delenv("CLEARANCE_OUTBOUND_URL", raising=False)
     outbound.queue_message(kind="risk.reclass", key="d-2", payload={"n": 2})
     with ScriptedServer([(201, {"ok": True})]) as server:
-        monkeypatch.setenv("CLEARANCE_OUTBOUND_URL", server.url)
+        settings.CLEARANCE_OUTBOUND_URL = server.url
         assert outbound.send_queued() == 1
     message = OutboundMessage.objects.get(key="d-2")
     assert message.status == OutboundMessage.Status.SENT

@@ -36,24 +36,24 @@ def _snapshot(batch):
     return declarations_, lines, rejections, counts
 
 
-def test_sql_path_matches_the_portable_path(world, tmp_path, monkeypatch):
+def test_sql_path_matches_the_portable_path(world, tmp_path, settings):
     path = write_csv(tmp_path / "mixed.csv", _mixed_rows())
-    monkeypatch.setenv("INGEST_SQL_PATH", "0")
+    settings.INGEST_SQL_PATH = False
     portable = _snapshot(pipeline.import_file(source="vnaccs-csv", path=path, chunk_rows=6))
     assert portable[3] == (3, 0, 0, 3)
     if connection.vendor != "postgresql":
-        monkeypatch.setenv("INGEST_SQL_PATH", "1")
+        settings.INGEST_SQL_PATH = True
         assert not sqlpath.supported(get_adapter("vnaccs-csv"))
         return
     Declaration.objects.all().delete()
-    monkeypatch.setenv("INGEST_SQL_PATH", "1")
+    settings.INGEST_SQL_PATH = True
     assert sqlpath.supported(get_adapter("vnaccs-csv"))
     fast = _snapshot(pipeline.import_file(source="vnaccs-csv", path=path, chunk_rows=6))
     assert fast == portable
     # A file imported by one path is "unchanged" when sent through the other.
     clean = write_csv(tmp_path / "clean.csv", declarations(3, lines=2, start=105000000101))
     pipeline.import_file(source="vnaccs-csv", path=clean)
-    monkeypatch.setenv("INGEST_SQL_PATH", "0")
+    settings.INGEST_SQL_PATH = False
     again = pipeline.import_file(source="vnaccs-csv", path=clean)
     assert (again.new_count, again.changed_count, again.unchanged_count) == (0, 0, 3)
 
