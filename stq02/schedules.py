@@ -9,6 +9,22 @@ the admin, and a later ``setup_schedules`` keeps those edits
 # (name, task, crontab fields, kwargs). Times are Asia/Ho_Chi_Minh.
 SCHEDULES = [
     ("Worker heartbeat", "stq02.heartbeat", {"minute": "*/5"}, {}),
+    # One pull task per HTTP source; a source without a URL is skipped by the task.
+    *[
+        (
+            f"integrations: pull {source}",
+            "integrations.pull_source",
+            {"minute": "*/15"},
+            {"source": source},
+        )
+        for source in ("vnaccs-http", "vcis-http", "registry-http", "tax-debt-http")
+    ],
+    (
+        "integrations: send queued outbound messages",
+        "integrations.send_queued_outbound",
+        {"minute": "*/5"},
+        {},
+    ),
     ("Nightly risk scoring", "risk.score_all", {"minute": "30", "hour": "1"}, {}),
     ("Audit deadline alerts", "audits.daily_deadline_check", {"minute": "30", "hour": "6"}, {}),
     (

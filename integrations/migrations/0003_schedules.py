@@ -1,20 +1,8 @@
 from django.db import migrations
 
-
-def create(apps, schema_editor):
-    from integrations.schedules import setup_schedules
-
-    setup_schedules(
-        apps.get_model("django_celery_beat", "IntervalSchedule"),
-        apps.get_model("django_celery_beat", "PeriodicTask"),
-    )
-
-
-def remove(apps, schema_editor):
-    from integrations.schedules import schedule_rows
-
-    task = apps.get_model("django_celery_beat", "PeriodicTask")
-    task.objects.filter(name__in=[row[0] for row in schedule_rows()]).delete()
+# The periodic tasks were first written here; they are now declared with every
+# other periodic task in stq02/schedules.py and written by `manage.py
+# setup_schedules`. The migration stays so that the chain of migrations holds.
 
 
 class Migration(migrations.Migration):
@@ -23,4 +11,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(create, remove)]
+    operations = []

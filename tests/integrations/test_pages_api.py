@@ -164,19 +164,6 @@ def test_api_scoping_and_rejections(world, batch_a):
     assert world.api(None).get(reverse("api:import-list")).status_code in (401, 403)
 
 
-def test_schedules_exist_after_migrate(db):
-    from django_celery_beat.models import PeriodicTask
-
-    tasks = dict(
-        PeriodicTask.objects.filter(name__startswith="integrations:").values_list("name", "task")
-    )
-    assert tasks["integrations: pull vnaccs-http"] == "integrations.pull_source"
-    assert (
-        tasks["integrations: send queued outbound messages"] == "integrations.send_queued_outbound"
-    )
-    assert len(tasks) == 5
-
-
 def test_pull_task_does_nothing_without_a_configured_url(db, monkeypatch):
     from integrations.tasks import pull_source
 
