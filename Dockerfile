@@ -4,7 +4,7 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
-      fonts-dejavu-core fonts-noto-core curl \
+      fonts-dejavu-core fonts-noto-core libgomp1 curl \
  && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 1000 stq02
 WORKDIR /app
