@@ -14,6 +14,7 @@ from reports import selectors
 from reports.forms import period_from_parameters
 from reports.models import ReportJob
 from stq02 import charts
+from stq02.money import group_digits
 
 # The official names of the reports, in Vietnamese whatever the page language
 # (as the names of the audit forms are); the translated name follows beneath.
@@ -49,10 +50,6 @@ class Report:
     subtitle: str
     tables: list[Table] = field(default_factory=list)
     chart: str = ""
-
-
-def vnd(value) -> str:
-    return f"{int(value or 0):,}".replace(",", ".")
 
 
 def _scope_label(job: ReportJob) -> str:
@@ -304,7 +301,7 @@ def _pdf_cells(table: Table, row: dict) -> list[dict]:
             continue
         value = row.get(column.key)
         if column.money:
-            text = vnd(value)
+            text = group_digits(value, language="vi")
         elif hasattr(value, "strftime"):
             text = f"{value:%d/%m/%Y}"
         else:

@@ -1,8 +1,8 @@
 """Template helpers of the audit pages and documents."""
 
-from decimal import Decimal
-
 from django import template
+
+from stq02.money import group_digits
 
 register = template.Library()
 
@@ -10,10 +10,10 @@ register = template.Library()
 @register.filter
 def dong(value):
     """13200000 -> "13.200.000 đồng", as Vietnamese administrative documents write
-    amounts (the Vietnamese locale of Django does not group digits)."""
+    amounts (the documents are in Vietnamese whatever the reader's language)."""
     if value in (None, ""):
         return "–"
-    return f"{int(Decimal(value)):,}".replace(",", ".") + " đồng"
+    return f"{group_digits(value, language='vi')} đồng"
 
 
 @register.inclusion_tag("audits/_notification_link.html", takes_context=True)

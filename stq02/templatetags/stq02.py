@@ -1,27 +1,19 @@
 """Template helpers used across apps: money in VND, the change history of an object."""
 
-from decimal import Decimal
-
 from django import template
 from django.core.exceptions import FieldDoesNotExist
-from django.utils.translation import get_language
+
+from stq02.money import group_digits
 
 register = template.Library()
 
 
 @register.filter
 def vnd(value):
-    """12345678 -> "12.345.678 ₫" in Vietnamese, "12,345,678 ₫" in English.
-
-    Django's Vietnamese locale sets no digit grouping, so the separators are
-    chosen here rather than by ``number_format``."""
+    """12345678 -> "12.345.678 ₫" in Vietnamese, "12,345,678 ₫" in English."""
     if value in (None, ""):
         return "–"
-    amount = int(Decimal(value).quantize(Decimal(1)))
-    grouped = f"{amount:,}"
-    if get_language() != "en":
-        grouped = grouped.replace(",", ".")
-    return f"{grouped} ₫"
+    return f"{group_digits(value)} ₫"
 
 
 @register.inclusion_tag("includes/history.html", takes_context=True)
