@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from risk import datasets, learning, metrics
 from risk.models import Criterion, RiskModel, ScoringRun
 from stq02.errors import ConflictError, DomainError
-from stq02.scoping import CENTRAL_HEADS, HEADS
+from stq02.scoping import CENTRAL_HEADS, HEADS, can_see_unit
 
 CRITERION_FIELDS = (
     "name",
@@ -37,8 +37,7 @@ def _check_editor(user, unit) -> None:
             _("Criteria for the whole force are changed by the central department only."),
             field="unit",
         )
-    outside = not (user.unit_id and unit is not None and unit.path.startswith(user.unit.path))
-    if unit is not None and not user.sees_everything and outside:
+    if unit is not None and not can_see_unit(user, unit):
         raise DomainError(_("You may only set criteria for your own unit."), field="unit")
 
 
