@@ -178,6 +178,18 @@ class Outcome(models.Model):
         on_delete=models.SET_NULL,
         related_name="outcomes",
     )
+    # The declaration's enterprise, written with the declaration link so that the
+    # enterprise page reads its outcomes through one index instead of probing
+    # every one of its declarations (declaration rows never change enterprise).
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("enterprise"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     reference = models.CharField(_("reference"), max_length=60)
     decided_on = models.DateField(_("date"))
@@ -197,6 +209,117 @@ class Outcome(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "reference"], name="outcome_once_per_source")
         ]
+        indexes = [
+            models.Index(fields=["enterprise", "decided_on"], name="outcome_enterprise_decided_on")
+        ]
 
     def __str__(self):
         return f"{self.get_source_display()} {self.reference}"
+
+    def save(self, *args, **kwargs):
+        # The enterprise follows the declaration (bulk writers set it themselves).
+        if self.declaration_id is None:
+            self.enterprise_id = None
+        elif self._state.fields_cache.get("declaration") is not None:
+            self.enterprise_id = self.declaration.enterprise_id
+        else:
+            self.enterprise_id = (
+                Declaration.objects.filter(pk=self.declaration_id)
+                .values_list("enterprise_id", flat=True)
+                .first()
+            )
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"declaration", "declaration_id"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "enterprise"}
+        super().save(*args, **kwargs)
+
+
+# --- Summaries of the enterprise page ---------------------------------------------------
+#
+# Figures of current declaration versions per enterprise and month, kept by the writers
+# of declarations through ``declarations.summaries`` (a new version takes the old one's
+# figures out and puts its own in) and rebuilt from the base tables by
+# ``manage.py rebuild_summaries``. The enterprise page reads these instead of
+# aggregating tens of thousands of declarations and their goods lines. A missing
+# channel is kept as 0 so that every key column is NOT NULL (a unique key treats
+# NULLs as distinct, and the upsert relies on the key).
+
+
+class EnterpriseMonth(models.Model):
+    """Current declarations of an enterprise by month, direction, channel and partner
+    country: the trade panel's months, channels and countries."""
+
+    # The unique key starts with the enterprise: no index of its own.
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    month = models.DateField(help_text="first day of the registration month")
+    direction = models.CharField(max_length=6)
+    channel = models.PositiveSmallIntegerField(help_text="0: no channel")
+    partner_country = models.CharField(max_length=2)
+    declarations = models.IntegerField(default=0)
+    customs_value = models.DecimalField(default=0, **VND)
+    tax = models.DecimalField(default=0, **VND)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "month", "direction", "channel", "partner_country"],
+                name="enterprise_month_once",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise_id} {self.month:%Y-%m} {self.direction} {self.partner_country}"
+
+
+class EnterprisePartnerMonth(models.Model):
+    """Current declarations of an enterprise by month and trading partner."""
+
+    # The unique key starts with the enterprise: no index of its own.
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    month = models.DateField(help_text="first day of the registration month")
+    partner_name = models.CharField(max_length=300)
+    partner_country = models.CharField(max_length=2)
+    declarations = models.IntegerField(default=0)
+    customs_value = models.DecimalField(default=0, **VND)
+    related = models.IntegerField(default=0, help_text="declarations marked related-party")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "month", "partner_name", "partner_country"],
+                name="enterprise_partner_month_once",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise_id} {self.month:%Y-%m} {self.partner_name}"
+
+
+class EnterpriseGoodsMonth(models.Model):
+    """Goods lines of an enterprise's current declarations by month, direction and HS code."""
+
+    # The unique key starts with the enterprise: no index of its own.
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    month = models.DateField(help_text="first day of the registration month")
+    direction = models.CharField(max_length=6)
+    hs_code = models.CharField(max_length=8)
+    lines = models.IntegerField(default=0)
+    customs_value = models.DecimalField(default=0, **VND)
+    tax = models.DecimalField(default=0, **VND)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "month", "direction", "hs_code"],
+                name="enterprise_goods_month_once",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise_id} {self.month:%Y-%m} {self.hs_code}"

@@ -1,0 +1,324 @@
+"""The enterprise summaries (``EnterpriseMonth``, ``EnterprisePartnerMonth``,
+``EnterpriseGoodsMonth``): figures of current declaration versions per enterprise
+and month, kept up to date by the writers of declarations.
+
+Writers call, in their own transaction, once the rows are written::
+
+    summaries.apply(added_ids=[...], retired_ids=[...])
+
+``added_ids`` are declarations that became current (new, or a new version),
+``retired_ids`` those that stopped being current (the version an amendment
+replaced). Their figures are aggregated by the database and added to (or taken
+from) the summary rows with ``INSERT … ON CONFLICT (key) DO UPDATE SET n = n +
+excluded.n``, which PostgreSQL and SQLite both understand; rows that fall to zero
+are deleted. A writer that has the aggregates already (the fast ingest path
+computes them in pandas) calls :func:`apply_rows` with them instead.
+
+:func:`rebuild` recomputes the summaries of some or all enterprises from the base
+tables (the demo generator at its end, ``manage.py rebuild_summaries``, tests), and
+puts each outcome's enterprise back in line with its declaration's.
+
+The SQL text is built from model metadata and ORM-compiled queries only; values
+travel as parameters.
+"""
+# ruff: noqa: S608
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.apps import apps as global_apps
+from django.db import connection
+from django.db.models import Count, DateField, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Cast, Coalesce, TruncMonth
+
+NO_CHANNEL = 0
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One summary table: its model, key columns and additive value columns."""
+
+    name: str
+    model_name: str
+    keys: tuple[str, ...]
+    values: tuple[str, ...]
+    count: str  # the value column whose zero means the row is empty
+
+    def model(self, apps=global_apps):
+        return apps.get_model("declarations", self.model_name)
+
+
+MONTHS = Summary(
+    "months",
+    "EnterpriseMonth",
+    keys=("enterprise_id", "month", "direction", "channel", "partner_country"),
+    values=("declarations", "customs_value", "tax"),
+    count="declarations",
+)
+PARTNERS = Summary(
+    "partners",
+    "EnterprisePartnerMonth",
+    keys=("enterprise_id", "month", "partner_name", "partner_country"),
+    values=("declarations", "customs_value", "related"),
+    count="declarations",
+)
+GOODS = Summary(
+    "goods",
+    "EnterpriseGoodsMonth",
+    keys=("enterprise_id", "month", "direction", "hs_code"),
+    values=("lines", "customs_value", "tax"),
+    count="lines",
+)
+SUMMARIES = (MONTHS, PARTNERS, GOODS)
+
+
+def _tax(prefix: str = ""):
+    return (
+        F(f"{prefix}import_duty")
+        + F(f"{prefix}vat")
+        + F(f"{prefix}special_consumption_tax")
+        + F(f"{prefix}environmental_tax")
+    )
+
+
+def _month(field: str):
+    return Cast(TruncMonth(field), DateField())
+
+
+def _aggregates(summary: Summary, where: dict, apps):
+    """The summary's rows for the declarations that match ``where`` (lookups on
+    Declaration), as a queryset whose columns are named ``k_<key>`` and ``v_<value>``."""
+    Declaration = apps.get_model("declarations", "Declaration")
+    if summary is GOODS:
+        lines = apps.get_model("declarations", "DeclarationLine").objects.filter(
+            **{f"declaration__{lookup}": value for lookup, value in where.items()}
+        )
+        keyed = lines.annotate(
+            k_enterprise_id=F("declaration__enterprise_id"),
+            k_month=_month("declaration__registered_on"),
+            k_direction=F("declaration__direction"),
+            k_hs_code=F("hs_code"),
+        )
+        totals = {
+            "v_lines": Count("pk"),
+            "v_customs_value": Sum("customs_value"),
+            "v_tax": Sum(_tax()),
+        }
+    elif summary is MONTHS:
+        keyed = Declaration.objects.filter(**where).annotate(
+            k_enterprise_id=F("enterprise_id"),
+            k_month=_month("registered_on"),
+            k_direction=F("direction"),
+            k_channel=Coalesce("channel", Value(NO_CHANNEL)),
+            k_partner_country=F("partner_country"),
+        )
+        totals = {
+            "v_declarations": Count("pk"),
+            "v_customs_value": Sum("customs_value"),
+            "v_tax": Sum(_tax()),
+        }
+    else:
+        keyed = Declaration.objects.filter(**where).annotate(
+            k_enterprise_id=F("enterprise_id"),
+            k_month=_month("registered_on"),
+            k_partner_name=F("partner_name"),
+            k_partner_country=F("partner_country"),
+        )
+        totals = {
+            "v_declarations": Count("pk"),
+            "v_customs_value": Sum("customs_value"),
+            "v_related": Count("pk", filter=Q(related_party=True)),
+        }
+    return keyed.values(*(f"k_{key}" for key in summary.keys)).annotate(**totals).order_by()
+
+
+def _upsert_head(summary: Summary, apps) -> str:
+    qn = connection.ops.quote_name
+    table = qn(summary.model(apps)._meta.db_table)
+    columns = ", ".join(qn(column) for column in (*summary.keys, *summary.values))
+    return f"INSERT INTO {table} ({columns}) "
+
+
+def _upsert_tail(summary: Summary, apps) -> str:
+    qn = connection.ops.quote_name
+    table = qn(summary.model(apps)._meta.db_table)
+    keys = ", ".join(qn(key) for key in summary.keys)
+    updates = ", ".join(
+        f"{qn(value)} = {table}.{qn(value)} + excluded.{qn(value)}" for value in summary.values
+    )
+    return f" ON CONFLICT ({keys}) DO UPDATE SET {updates}"
+
+
+def _upsert_select(summary: Summary, where: dict, *, sign: int, apps) -> None:
+    """Add ``sign`` times the aggregates of the declarations matching ``where`` to the
+    summary, in one statement (INSERT … SELECT: no rows travel through Python)."""
+    sql, params = _aggregates(summary, where, apps).query.sql_with_params()
+    factor = "" if sign == 1 else "-1 * "
+    columns = [f"agg.k_{key}" for key in summary.keys]
+    columns += [f"{factor}agg.v_{value}" for value in summary.values]
+    # "WHERE 1 = 1": SQLite would read ON CONFLICT as a join constraint without it.
+    statement = (
+        _upsert_head(summary, apps)
+        + f"SELECT {', '.join(columns)} FROM ({sql}) agg WHERE 1 = 1"
+        + _upsert_tail(summary, apps)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+def _drop_empty(summary: Summary, enterprise_ids, apps) -> None:
+    summary.model(apps).objects.filter(
+        enterprise_id__in=list(enterprise_ids), **{summary.count: 0}
+    ).delete()
+
+
+def _batches(ids: Sequence[int]):
+    # SQLite takes at most 999 parameters in a statement (older builds).
+    size = 900 if connection.vendor == "sqlite" else 20_000
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def add(declaration_ids: Iterable[int], *, sign: int = 1, apps=global_apps) -> None:
+    """Add the figures of ``declaration_ids`` (sign=1) or take them out (sign=-1).
+    The declarations' rows must be written; whether they are current is not read."""
+    if sign not in (1, -1):
+        raise ValueError("sign is 1 or -1")
+    ids = sorted(set(declaration_ids))
+    Declaration = apps.get_model("declarations", "Declaration")
+    for batch in _batches(ids):
+        for summary in SUMMARIES:
+            _upsert_select(summary, {"pk__in": batch}, sign=sign, apps=apps)
+        if sign < 0:
+            enterprises = set(
+                Declaration.objects.filter(pk__in=batch)
+                .order_by()
+                .values_list("enterprise_id", flat=True)
+                .distinct()
+            )
+            for summary in SUMMARIES:
+                _drop_empty(summary, enterprises, apps)
+
+
+def apply(*, added_ids: Iterable[int] = (), retired_ids: Iterable[int] = ()) -> None:
+    """Declarations ``added_ids`` became current and ``retired_ids`` stopped being
+    current. Call in the writer's transaction, after the rows (lines and outcomes
+    included) are written."""
+    retired = list(retired_ids)
+    added = list(added_ids)
+    if retired:
+        add(retired, sign=-1)
+    if added:
+        add(added, sign=1)
+        # Outcomes that came with the new versions (or moved onto them) get their
+        # enterprise here, whichever way the writer stored them.
+        Outcome = global_apps.get_model("declarations", "Outcome")
+        for batch in _batches(sorted(set(added))):
+            fill_outcome_enterprises(Outcome.objects.filter(declaration_id__in=batch))
+
+
+def apply_rows(
+    *, months: Iterable[dict] = (), partners: Iterable[dict] = (), goods: Iterable[dict] = ()
+) -> None:
+    """Add aggregates a caller computed itself (negative values take figures out).
+
+    Each row is a dict of the summary's key and value columns:
+
+    - months: enterprise_id, month, direction, channel, partner_country, declarations,
+      customs_value, tax
+    - partners: enterprise_id, month, partner_name, partner_country, declarations,
+      customs_value, related
+    - goods: enterprise_id, month, direction, hs_code, lines, customs_value, tax
+
+    ``month`` is the first day of the registration month (a date); a missing channel
+    (None) is stored as 0, missing text as "". Tax is import duty + VAT + special
+    consumption tax + environmental tax. Rows with the same key are added together
+    first, so a caller need not group them completely."""
+    for summary, rows in ((MONTHS, months), (PARTNERS, partners), (GOODS, goods)):
+        _upsert_rows(summary, rows)
+
+
+def _key(summary: Summary, row: dict) -> tuple:
+    key = []
+    for name in summary.keys:
+        value = row.get(name)
+        if name == "channel":
+            value = NO_CHANNEL if value is None or value != value else int(value)  # NaN
+        elif name == "enterprise_id":
+            value = int(value)
+        elif name == "month":
+            value = value.date() if hasattr(value, "date") else value
+            value = value.replace(day=1)
+        elif value is None or value != value:
+            value = ""
+        key.append(value)
+    return tuple(key)
+
+
+def _upsert_rows(summary: Summary, rows: Iterable[dict]) -> None:
+    merged: dict[tuple, list] = {}
+    for row in rows:
+        key = _key(summary, row)
+        totals = merged.setdefault(key, [0] * len(summary.values))
+        for position, name in enumerate(summary.values):
+            totals[position] += int(row.get(name) or 0)
+    if not merged:
+        return
+    # Sorted keys: two writers lock rows in the same order and cannot deadlock.
+    items = [(*key, *totals) for key, totals in sorted(merged.items())]
+    width = len(summary.keys) + len(summary.values)
+    per_statement = max(1, 900 // width)
+    head, tail = _upsert_head(summary, global_apps), _upsert_tail(summary, global_apps)
+    with connection.cursor() as cursor:
+        for start in range(0, len(items), per_statement):
+            chunk = items[start : start + per_statement]
+            marks = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(chunk))
+            cursor.execute(
+                f"{head}VALUES {marks}{tail}", [value for item in chunk for value in item]
+            )
+    shrunk = {key[0] for key, totals in merged.items() if any(total < 0 for total in totals)}
+    if shrunk:
+        _drop_empty(summary, shrunk, global_apps)
+
+
+def rebuild(*, enterprise_ids: Iterable[int] | None = None, apps=global_apps) -> None:
+    """Recompute the summaries of ``enterprise_ids`` (None: every enterprise) from
+    the current declarations and their lines, and set each outcome's enterprise
+    to its declaration's. Run in a transaction (it deletes, then inserts)."""
+    Outcome = apps.get_model("declarations", "Outcome")
+    ids = None if enterprise_ids is None else sorted(set(enterprise_ids))
+    batches = [None] if ids is None else list(_batches(ids))
+    for batch in batches:
+        where = {"is_current": True}
+        outcomes = Outcome.objects.all()
+        for summary in SUMMARIES:
+            rows = summary.model(apps).objects.all()
+            if batch is not None:
+                rows = rows.filter(enterprise_id__in=batch)
+            rows.delete()
+        if batch is not None:
+            where["enterprise_id__in"] = batch
+            outcomes = outcomes.filter(
+                Q(enterprise_id__in=batch) | Q(declaration__enterprise_id__in=batch)
+            )
+        for summary in SUMMARIES:
+            _upsert_select(summary, where, sign=1, apps=apps)
+        fill_outcome_enterprises(outcomes, apps=apps)
+
+
+def fill_outcome_enterprises(outcomes=None, *, apps=global_apps) -> int:
+    """Set ``Outcome.enterprise`` to the enterprise of the outcome's declaration
+    where it differs (None without a declaration). Returns how many were changed."""
+    Declaration = apps.get_model("declarations", "Declaration")
+    Outcome = apps.get_model("declarations", "Outcome")
+    outcomes = Outcome.objects.all() if outcomes is None else outcomes
+    owner = Declaration.objects.filter(pk=OuterRef("declaration_id")).values("enterprise_id")[:1]
+    changed = (
+        outcomes.filter(declaration__isnull=False)
+        .exclude(enterprise_id=Subquery(owner))
+        .update(enterprise_id=Subquery(owner))
+    )
+    changed += outcomes.filter(declaration__isnull=True, enterprise__isnull=False).update(
+        enterprise_id=None
+    )
+    return changed
