@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.utils import timezone
 
+from declarations import summaries
 from declarations.models import Declaration, DeclarationLine, Outcome
 
 HEADER_FIELDS = (
@@ -170,6 +171,8 @@ def store_declarations(*, records: list, batch_id: int | None, source: str) -> S
         else:
             ids = _orm_write(to_write, batch_id=batch_id, source=source)
         _write_outcomes(to_write, ids)
+        # The enterprise page's summaries: the new versions in, the replaced ones out.
+        summaries.apply(added_ids=ids, retired_ids=retire)
     return result
 
 
@@ -394,5 +397,11 @@ def record_outcomes(*, entries: list[dict]) -> int:
             "fine",
             "note",
         ],
+    )
+    summaries.fill_outcome_enterprises(
+        Outcome.objects.filter(
+            source__in={e["source"] for e in entries},
+            reference__in={e["reference"] for e in entries},
+        )
     )
     return len(entries)
