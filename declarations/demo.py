@@ -30,6 +30,7 @@ from itertools import accumulate
 from django.db import connection, transaction
 from django.utils import timezone
 
+from declarations import summaries
 from declarations.models import Declaration, DeclarationLine, Outcome
 from enterprises.demo import SECTOR_BY_VSIC
 from enterprises.models import Enterprise, PlantedRisk, Violation
@@ -453,6 +454,10 @@ def generate(*, options: dict, rng: random.Random, progress) -> str:
         writer.flush()
     progress("Goods lines", total_lines, total_lines)
     _reset_sequence(Declaration)
+    # COPY bypasses the writers: the enterprise summaries (and each outcome's
+    # enterprise) are computed once from what was written.
+    with transaction.atomic():
+        summaries.rebuild()
     return (
         f"{next_id - first_id:,} declaration versions ({counts['amended']:,} amended), "
         f"{lines_done:,} goods lines, {counts['outcomes']:,} outcomes "
