@@ -2,19 +2,26 @@
 trade picture of one enterprise (months, goods, partners, channels, outcomes).
 
 Every figure is an aggregate computed by the database; nothing here loads an
-enterprise's declarations into Python. The enterprise queries use the index on
-(enterprise, registered_on) and stay within the last ``MONTHS`` months.
+enterprise's declarations into Python. The enterprise's trade and goods figures
+come from its summaries (``declarations.summaries``: current versions by month,
+kept by the writers), within the last ``MONTHS`` months.
 """
 
 import datetime as dt
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from declarations.models import Declaration, DeclarationLine, Outcome
+from declarations.models import (
+    Declaration,
+    DeclarationLine,
+    EnterpriseGoodsMonth,
+    EnterpriseMonth,
+    EnterprisePartnerMonth,
+    Outcome,
+)
 
 MONTHS = 36
 TAX = F("import_duty") + F("vat") + F("special_consumption_tax") + F("environmental_tax")
@@ -75,20 +82,17 @@ def _as_date(value):
 
 def enterprise_trade(*, enterprise, months: int = MONTHS, today: dt.date | None = None) -> dict:
     """Import/export count, value and tax by month, channel shares and top
-    countries over ``months`` months; top partners over the last 12 months."""
+    countries over ``months`` months; top partners over the last 12 months.
+
+    Read from the enterprise's summaries (at most a few thousand rows), which hold
+    the same sums over its current declarations by registration month."""
     starts = month_starts(months=months, today=today)
-    current = Declaration.objects.filter(
-        enterprise=enterprise, is_current=True, registered_on__gte=starts[0]
-    )
+    summary = EnterpriseMonth.objects.filter(enterprise=enterprise, month__gte=starts[0])
     by_month = {start: {"import": [0, 0, 0], "export": [0, 0, 0]} for start in starts}
     by_channel = {}
-    # Months and channels in one pass: at most months x 2 directions x 3 channels
-    # rows, which PostgreSQL aggregates in a hash table (grouping by country as
-    # well made it sort every declaration on disk).
     rows = (
-        current.annotate(month=TruncMonth("registered_on"))
-        .values("month", "direction", "channel")
-        .annotate(n=Count("pk"), value=Sum("customs_value"), tax=Sum(TAX))
+        summary.values("month", "direction", "channel")
+        .annotate(n=Sum("declarations"), value=Sum("customs_value"), tax=Sum("tax"))
         .order_by()
     )
     for row in rows:
@@ -98,7 +102,8 @@ def enterprise_trade(*, enterprise, months: int = MONTHS, today: dt.date | None 
             cell[0] += row["n"]
             cell[1] += row["value"] or 0
             cell[2] += row["tax"] or 0
-        by_channel[row["channel"]] = by_channel.get(row["channel"], 0) + row["n"]
+        channel = row["channel"] or None  # 0 in the summary: no channel
+        by_channel[channel] = by_channel.get(channel, 0) + row["n"]
     totals = {
         direction: {
             "count": sum(by_month[m][direction][0] for m in starts),
@@ -120,13 +125,12 @@ def enterprise_trade(*, enterprise, months: int = MONTHS, today: dt.date | None 
         for channel, count in sorted(by_channel.items(), key=lambda item: item[0] or 0)
     ]
     partners = list(
-        current.filter(registered_on__gte=starts[-12] if len(starts) >= 12 else starts[0])
-        .values("partner_name", "partner_country")
-        .annotate(
-            n=Count("pk"),
-            value=Sum("customs_value"),
-            related=Count("pk", filter=Q(related_party=True)),
+        EnterprisePartnerMonth.objects.filter(
+            enterprise=enterprise,
+            month__gte=starts[-12] if len(starts) >= 12 else starts[0],
         )
+        .values("partner_name", "partner_country")
+        .annotate(n=Sum("declarations"), value=Sum("customs_value"), related=Sum("related"))
         .order_by("-value")[:8]
     )
     return {
@@ -136,8 +140,8 @@ def enterprise_trade(*, enterprise, months: int = MONTHS, today: dt.date | None 
         "channels": channels,
         "partners": partners,
         "countries": list(
-            current.values("direction", "partner_country")
-            .annotate(n=Count("pk"), value=Sum("customs_value"))
+            summary.values("direction", "partner_country")
+            .annotate(n=Sum("declarations"), value=Sum("customs_value"))
             .order_by("-value")[:8]
         ),
     }
@@ -155,22 +159,22 @@ def enterprise_data_version(*, enterprise) -> str:
 
 
 def enterprise_goods(*, enterprise, months: int = 12, today: dt.date | None = None, limit=10):
-    """The HS codes with the highest customs value in the last ``months`` months.
-
-    This is the one query of the enterprise page that reads goods lines (about
-    five per declaration), so it looks at the last year rather than three, and
-    it reads only columns an index can cover; descriptions are looked up after."""
+    """The HS codes with the highest customs value in the last ``months`` months,
+    from the enterprise's goods summary; descriptions are looked up after."""
     start = month_starts(months=months, today=today)[0]
-    goods = list(
-        DeclarationLine.objects.filter(
-            declaration__enterprise=enterprise,
-            declaration__is_current=True,
-            declaration__registered_on__gte=start,
-        )
-        .values("hs_code", "declaration__direction")
-        .annotate(lines=Count("*"), value=Sum("customs_value"), tax=Sum(TAX))
+    goods = [
+        {
+            "hs_code": row["hs_code"],
+            "declaration__direction": row["direction"],
+            "lines": row["lines"],
+            "value": row["value"],
+            "tax": row["tax"],
+        }
+        for row in EnterpriseGoodsMonth.objects.filter(enterprise=enterprise, month__gte=start)
+        .values("hs_code", "direction")
+        .annotate(lines=Sum("lines"), value=Sum("customs_value"), tax=Sum("tax"))
         .order_by("-value")[:limit]
-    )
+    ]
     for row in goods:
         # Unordered LIMIT 1: the HS code index finds one line at once.
         row["description"] = next(
@@ -185,55 +189,43 @@ def enterprise_goods(*, enterprise, months: int = 12, today: dt.date | None = No
 
 
 def enterprise_outcomes(*, enterprise, limit: int = 10) -> dict:
-    """Inspection, VCIS and audit outcomes on the enterprise's declarations: totals,
-    totals by source and the newest ``limit`` outcomes.
+    """Inspection, VCIS and audit outcomes on the enterprise's declarations (any
+    version): totals, totals by source and the newest ``limit`` outcomes.
 
-    One SQL statement over a materialised set of the enterprise's outcomes: as two
-    ORM queries it read every outcome twice, and given ``ORDER BY … LIMIT``
-    PostgreSQL sorted all outcomes of the database before probing declarations."""
-    outcome = Outcome._meta.db_table
-    declaration = Declaration._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH mine AS MATERIALIZED ("  # noqa: S608 - model tables, values as parameters
-            f"  SELECT o.id, o.source, o.violation_found, o.additional_tax, o.fine, o.decided_on"
-            f"  FROM {outcome} o WHERE o.declaration_id IN"
-            f"  (SELECT id FROM {declaration} WHERE enterprise_id = %s)) "
-            "SELECT source, COUNT(*), SUM(CASE WHEN violation_found THEN 1 ELSE 0 END), "
-            "  SUM(additional_tax), SUM(fine), CAST(NULL AS BIGINT) FROM mine GROUP BY source "
-            "UNION ALL "
-            "SELECT * FROM (SELECT CAST(NULL AS VARCHAR(10)), CAST(NULL AS BIGINT), "
-            "  CAST(NULL AS BIGINT), CAST(NULL AS NUMERIC), CAST(NULL AS NUMERIC), id FROM mine "
-            "  ORDER BY decided_on DESC, id DESC LIMIT %s) newest",
-            [enterprise.pk, limit],
+    Outcomes carry their declaration's enterprise, so both reads go through the
+    (enterprise, decided_on) index instead of every declaration of the enterprise."""
+    mine = Outcome.objects.filter(enterprise=enterprise)
+    rows = (
+        mine.values("source")
+        .annotate(
+            n=Count("pk"),
+            violations=Count("pk", filter=Q(violation_found=True)),
+            additional_tax=Sum("additional_tax"),
+            fines=Sum("fine"),
         )
-        rows = cursor.fetchall()
-
+        .order_by()
+    )
     sources = dict(Outcome.Source.choices)
     summary = {"count": 0, "violations": 0, "additional_tax": 0, "fines": 0}
     by_source = []
-    newest = []
-    for source, count, violations, additional_tax, fines, outcome_id in rows:
-        if outcome_id is not None:
-            newest.append(outcome_id)
-            continue
+    for row in rows:
         by_source.append(
             {
-                "source": source,
-                "label": sources.get(source, source),
-                "n": count,
-                "violations": violations,
+                "source": row["source"],
+                "label": sources.get(row["source"], row["source"]),
+                "n": row["n"],
+                "violations": row["violations"],
             }
         )
-        summary["count"] += count
-        summary["violations"] += violations
-        summary["additional_tax"] += Decimal(additional_tax or 0)
-        summary["fines"] += Decimal(fines or 0)
+        summary["count"] += row["n"]
+        summary["violations"] += row["violations"]
+        summary["additional_tax"] += Decimal(row["additional_tax"] or 0)
+        summary["fines"] += Decimal(row["fines"] or 0)
     by_source.sort(key=lambda row: row["source"])
     return {
         "summary": summary,
         "by_source": by_source,
-        "latest": list(Outcome.objects.filter(pk__in=newest).order_by("-decided_on", "-pk")),
+        "latest": list(mine.order_by("-decided_on", "-pk")[:limit]) if limit else [],
     }
 
 
