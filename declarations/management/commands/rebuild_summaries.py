@@ -32,5 +32,5 @@ class Command(BaseCommand):
             enterprise_ids = list(found.values())
         with transaction.atomic():
             summaries.rebuild(enterprise_ids=enterprise_ids)
-        scope = f"{len(enterprise_ids)} enterprises" if enterprise_ids is not None else "all"
-        self.stdout.write(f"summaries rebuilt ({scope})")
+        scope = "all" if enterprise_ids is None else len(enterprise_ids)
+        self.stdout.write(f"summaries rebuilt (enterprises: {scope})")

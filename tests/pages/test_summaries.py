@@ -1,0 +1,368 @@
+"""The enterprise summaries against fresh aggregates of the base tables, after
+imports through the real pipeline (new, changed and unchanged declarations), and
+the enterprise page's figures read from them."""
+
+import datetime as dt
+import io
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, Sum
+from django.urls import reverse
+from django.utils import timezone
+
+from declarations import selectors, summaries
+from declarations.models import (
+    Declaration,
+    DeclarationLine,
+    EnterpriseGoodsMonth,
+    EnterpriseMonth,
+    EnterprisePartnerMonth,
+    Outcome,
+)
+from declarations.services import record_outcomes
+from enterprises.models import Enterprise
+from integrations import pipeline
+from stq02.money import group_digits
+from tests.integrations.samples import TAX_A, TAX_B, line, write_csv
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+
+
+def _day(days_ago: int) -> str:
+    return (timezone.localdate() - dt.timedelta(days=days_ago)).isoformat()
+
+
+def _rows() -> list[dict]:
+    """Four declarations of two enterprises over two months, with two channels,
+    partners and HS codes, one of them related-party trade."""
+    return [
+        line("105000000001", 1, registered_on=_day(10)),
+        line("105000000001", 2, registered_on=_day(10), hs_code="84713020", line_vat="1000"),
+        line(
+            "105000000002",
+            1,
+            registered_on=_day(70),
+            channel="3",
+            partner_name="Busan Steel Ltd",
+            partner_country="KR",
+            related_party="1",
+            line_customs_value="90000000",
+            line_import_duty="4500000",
+        ),
+        line("105000000003", 1, registered_on=_day(70), channel="2", direction="export"),
+        line("305000000004", 1, tax_code=TAX_B, office_code="KV-B", registered_on=_day(10)),
+    ]
+
+
+def _import(tmp_path, name: str, rows: list[dict], **kwargs):
+    batch = pipeline.import_file(
+        source="vnaccs-csv", path=write_csv(tmp_path / name, rows), **kwargs
+    )
+    assert batch.rejected_count == 0, batch.error
+    return batch
+
+
+def _fresh() -> dict:
+    """What the summaries must hold, added up in Python from the current versions."""
+    months = defaultdict(lambda: [0, 0, 0])
+    partners = defaultdict(lambda: [0, 0, 0])
+    goods = defaultdict(lambda: [0, 0, 0])
+    for d in Declaration.objects.filter(is_current=True):
+        month = d.registered_on.replace(day=1)
+        cell = months[(d.enterprise_id, month, d.direction, d.channel or 0, d.partner_country)]
+        cell[0] += 1
+        cell[1] += int(d.customs_value)
+        cell[2] += int(d.total_tax)
+        cell = partners[(d.enterprise_id, month, d.partner_name, d.partner_country)]
+        cell[0] += 1
+        cell[1] += int(d.customs_value)
+        cell[2] += int(d.related_party)
+    for g in DeclarationLine.objects.filter(declaration__is_current=True).select_related(
+        "declaration"
+    ):
+        d = g.declaration
+        cell = goods[(d.enterprise_id, d.registered_on.replace(day=1), d.direction, g.hs_code)]
+        cell[0] += 1
+        cell[1] += int(g.customs_value)
+        cell[2] += int(g.import_duty + g.vat + g.special_consumption_tax + g.environmental_tax)
+    return {
+        "months": {key: tuple(values) for key, values in months.items()},
+        "partners": {key: tuple(values) for key, values in partners.items()},
+        "goods": {key: tuple(values) for key, values in goods.items()},
+    }
+
+
+def _stored() -> dict:
+    def table(model, summary):
+        return {
+            tuple(row[: len(summary.keys)]): tuple(int(v) for v in row[len(summary.keys) :])
+            for row in model.objects.values_list(
+                *(key.removesuffix("_id") for key in summary.keys), *summary.values
+            )
+        }
+
+    return {
+        "months": table(EnterpriseMonth, summaries.MONTHS),
+        "partners": table(EnterprisePartnerMonth, summaries.PARTNERS),
+        "goods": table(EnterpriseGoodsMonth, summaries.GOODS),
+    }
+
+
+def test_a_new_file_enters_the_summaries(world, tmp_path):
+    _import(tmp_path, "tk.csv", _rows())
+
+    stored = _stored()
+    assert stored == _fresh()
+    assert len(stored["months"]) == 4  # two months, two channels, two enterprises
+    assert sum(n for n, _value, _tax in stored["goods"].values()) == 5
+
+
+def test_an_amendment_takes_the_old_version_out_and_puts_the_new_one_in(world, tmp_path):
+    _import(tmp_path, "v0.csv", _rows())
+    amended = _rows()
+    # Declaration 2 moves month, channel, partner and HS code; declaration 1 changes value.
+    amended[1]["line_customs_value"] = "31000000"
+    amended[2].update(
+        version="1",
+        registered_on=_day(10),
+        channel="1",
+        partner_name="Shenzhen Trading Co.",
+        partner_country="CN",
+        related_party="0",
+        hs_code="85287292",
+    )
+
+    batch = _import(tmp_path, "v1.csv", amended, chunk_rows=2)
+
+    assert (batch.new_count, batch.changed_count, batch.unchanged_count) == (0, 2, 2)
+    stored = _stored()
+    assert stored == _fresh()
+    enterprise = Enterprise.objects.get(tax_code=TAX_A)
+    assert not any(key[2] == "Busan Steel Ltd" for key in stored["partners"])
+    before = timezone.localdate() - dt.timedelta(days=70)
+    assert (enterprise.pk, before.replace(day=1), "import", "85171300") not in stored["goods"]
+    assert not EnterpriseMonth.objects.filter(declarations=0).exists()
+    assert not EnterprisePartnerMonth.objects.filter(declarations=0).exists()
+    assert not EnterpriseGoodsMonth.objects.filter(lines=0).exists()
+
+
+def test_resending_a_file_leaves_the_summaries_as_they_are(world, tmp_path):
+    _import(tmp_path, "tk.csv", _rows())
+    before = _stored()
+
+    batch = _import(tmp_path, "again.csv", _rows())
+
+    assert batch.unchanged_count == 4
+    assert _stored() == before == _fresh()
+
+
+def test_the_page_shows_the_aggregates_of_the_current_versions(world, tmp_path):
+    _import(tmp_path, "v0.csv", _rows())
+    amended = _rows()
+    amended[0]["line_customs_value"] = "77700000"
+    _import(tmp_path, "v1.csv", amended)
+    enterprise = Enterprise.objects.get(tax_code=TAX_A)
+    current = Declaration.objects.filter(enterprise=enterprise, is_current=True)
+
+    trade = selectors.enterprise_trade(enterprise=enterprise)
+    goods = selectors.enterprise_goods(enterprise=enterprise)
+
+    imports = current.filter(direction="import").aggregate(
+        n=Count("pk"), value=Sum("customs_value")
+    )
+    assert trade["totals"]["import"]["count"] == imports["n"] == 2
+    assert trade["totals"]["import"]["value"] == imports["value"]
+    assert {row["channel"]: row["count"] for row in trade["channels"]} == {1: 1, 2: 1, 3: 1}
+    assert [(row["partner_name"], row["n"], row["related"]) for row in trade["partners"]] == [
+        ("Shenzhen Trading Co.", 2, 0),
+        ("Busan Steel Ltd", 1, 1),
+    ]
+    expected_goods = list(
+        DeclarationLine.objects.filter(declaration__in=current)
+        .values("hs_code", "declaration__direction")
+        .annotate(lines=Count("*"), value=Sum("customs_value"))
+        .order_by("-value")
+    )
+    assert [
+        {k: row[k] for k in ("hs_code", "declaration__direction", "lines", "value")}
+        for row in goods
+    ] == expected_goods
+    page = (
+        world.client("central_officer")
+        .get(reverse("enterprises:detail", args=[TAX_A]))
+        .content.decode()
+    )
+    trade_panel = page.split('id="trade"')[1].split("</section>")[0]
+    assert '<p class="kpi">2</p>' in trade_panel
+    assert group_digits(imports["value"]) in trade_panel
+    assert "Busan Steel Ltd" in page
+    assert "84713020" in page
+
+
+def test_outcomes_carry_their_declarations_enterprise(world, tmp_path):
+    _import(tmp_path, "tk.csv", _rows())
+    declaration = Declaration.objects.get(number="105000000002", is_current=True)
+
+    record_outcomes(
+        entries=[
+            {
+                "source": Outcome.Source.VCIS,
+                "reference": "VCIS-1",
+                "declaration_number": "105000000002",
+                "decided_on": timezone.localdate(),
+                "violation_found": True,
+                "critical": 1,
+                "additional_tax": 5_000_000,
+                "fine": 1_000_000,
+                "note": "",
+            },
+            {
+                "source": Outcome.Source.VCIS,
+                "reference": "VCIS-2",
+                "declaration_number": "199999999999",  # not stored (yet)
+                "decided_on": timezone.localdate(),
+                "violation_found": True,
+                "critical": 1,
+                "additional_tax": 0,
+                "fine": 0,
+                "note": "",
+            },
+        ]
+    )
+    audit = Outcome.objects.create(
+        declaration=Declaration.objects.get(number="305000000004"),
+        declaration_number="305000000004",
+        source=Outcome.Source.AUDIT,
+        reference="KV-B-1/305000000004",
+        decided_on=timezone.localdate(),
+        violation_found=False,
+    )
+
+    assert Outcome.objects.get(reference="VCIS-1").enterprise_id == declaration.enterprise_id
+    assert Outcome.objects.get(reference="VCIS-2").enterprise_id is None
+    assert audit.enterprise == Enterprise.objects.get(tax_code=TAX_B)
+    # An amendment keeps the outcome on the version it was decided on, and on the page.
+    amended = _rows()
+    amended[2]["line_customs_value"] = "91000000"
+    _import(tmp_path, "v1.csv", amended)
+    outcomes = selectors.enterprise_outcomes(enterprise=declaration.enterprise)
+    assert outcomes["summary"]["count"] == 1
+    assert outcomes["summary"]["additional_tax"] == Decimal("5000000")
+    assert [o.reference for o in outcomes["latest"]] == ["VCIS-1"]
+    audit.declaration = None
+    audit.save(update_fields=["declaration"])
+    audit.refresh_from_db()
+    assert audit.enterprise_id is None
+
+
+def test_apply_rows_adds_what_a_caller_aggregated_and_drops_rows_at_zero(world, tmp_path):
+    _import(tmp_path, "tk.csv", _rows())
+    expected = _stored()
+    enterprise = Enterprise.objects.get(tax_code=TAX_A)
+    month = timezone.localdate() - dt.timedelta(days=10)
+    row = {
+        "enterprise_id": enterprise.pk,
+        "month": month.replace(day=1),
+        "direction": "import",
+        "channel": None,
+        "partner_country": "JP",
+        "declarations": 1,
+        "customs_value": Decimal("1000"),
+        "tax": 100,
+    }
+
+    # Two halves of one key are added together; a missing channel is kept as 0.
+    summaries.apply_rows(months=[row, {**row, "customs_value": 500, "tax": 0}])
+    assert _stored()["months"][(enterprise.pk, month.replace(day=1), "import", 0, "JP")] == (
+        2,
+        1500,
+        100,
+    )
+    summaries.apply_rows(months=[{**row, "declarations": -2, "customs_value": -1500, "tax": -100}])
+    assert _stored() == expected
+    # Taking a declaration out through rows gives what taking it out by id gives.
+    removed = Declaration.objects.get(number="105000000003")
+    summaries.add([removed.pk], sign=-1)
+    by_id = _stored()
+    summaries.add([removed.pk])
+    summaries.apply_rows(
+        months=[
+            {
+                "enterprise_id": enterprise.pk,
+                "month": removed.registered_on,  # any day of the month
+                "direction": "export",
+                "channel": 2,
+                "partner_country": "CN",
+                "declarations": -1,
+                "customs_value": -removed.customs_value,
+                "tax": -removed.total_tax,
+            }
+        ],
+        partners=[
+            {
+                "enterprise_id": enterprise.pk,
+                "month": removed.registered_on.replace(day=1),
+                "partner_name": removed.partner_name,
+                "partner_country": "CN",
+                "declarations": -1,
+                "customs_value": -removed.customs_value,
+                "related": 0,
+            }
+        ],
+        goods=[
+            {
+                "enterprise_id": enterprise.pk,
+                "month": removed.registered_on.replace(day=1),
+                "direction": "export",
+                "hs_code": line_.hs_code,
+                "lines": -1,
+                "customs_value": -line_.customs_value,
+                "tax": -(line_.import_duty + line_.vat),
+            }
+            for line_ in removed.lines.all()
+        ],
+    )
+    assert _stored() == by_id
+
+
+def test_rebuild_summaries_repairs_summaries_and_outcome_enterprises(world, tmp_path):
+    _import(tmp_path, "tk.csv", _rows())
+    expected = _stored()
+    declaration = Declaration.objects.get(number="105000000001")
+    outcome = Outcome.objects.create(
+        declaration=declaration,
+        declaration_number=declaration.number,
+        source=Outcome.Source.CLEARANCE,
+        reference="KTTT-1",
+        decided_on=timezone.localdate(),
+        violation_found=False,
+    )
+    EnterpriseMonth.objects.all().delete()
+    EnterpriseGoodsMonth.objects.update(lines=99)
+    Outcome.objects.filter(pk=outcome.pk).update(enterprise=None)
+
+    out = io.StringIO()
+    call_command("rebuild_summaries", TAX_A, stdout=out)
+
+    stored = _stored()
+    b = Enterprise.objects.get(tax_code=TAX_B).pk
+    assert {k: v for k, v in stored["months"].items() if k[0] != b} == {
+        k: v for k, v in expected["months"].items() if k[0] != b
+    }
+    assert not any(k[0] == b for k in stored["months"])  # B was not asked for
+    assert out.getvalue().strip() == "summaries rebuilt (enterprises: 1)"
+    call_command("rebuild_summaries", stdout=out)
+    assert _stored() == expected == _fresh()
+    outcome.refresh_from_db()
+    assert outcome.enterprise_id == declaration.enterprise_id
+
+
+def test_factories_keep_the_summaries_of_what_they_write(world, trade):
+    assert EnterpriseMonth.objects.filter(enterprise=trade.enterprise_a).exists()
+    assert _stored() == _fresh()
