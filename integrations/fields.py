@@ -36,6 +36,117 @@ _DECIMAL = re.compile(r"-?[0-9]{1,16}(?:\.[0-9]{1,6})?")
 _WHOLE = re.compile(r"[0-9]{1,20}(?:\.0*)?")
 
 
+# --- Arrow twins of the checks ------------------------------------------------------------
+#
+# ``check.arrow(cells)`` takes a column of raw cells (a pyarrow string array) and
+# returns ``(ok, values)``: ``ok`` is true where the cell is valid *and already in
+# the canonical form* the check returns, ``values`` the cells as stored (trimmed
+# for text). A cell that is not ``ok`` is not necessarily wrong ("01", " 5",
+# "2/3/2026"): the column-at-a-time path (integrations/columnar.py) gives its row
+# to the Python check, which rewrites it or rejects it with the reason. So the
+# twins only need to be exact about what they accept. Cells with surrounding
+# white space are never ``ok`` except for text, which is trimmed here.
+
+
+def _pc():
+    import pyarrow.compute as pc  # imported on first use: the row path needs no Arrow
+
+    return pc
+
+
+def _arrow_text(limit: int):
+    def arrow(raw):
+        pc = _pc()
+        values = pc.utf8_trim_whitespace(raw)  # the same characters as Python's str.strip()
+        return pc.less_equal(pc.utf8_length(values), limit), values
+
+    return arrow
+
+
+def _arrow_digits(count: int):
+    def arrow(raw):
+        pc = _pc()
+        ok = pc.and_(pc.equal(pc.binary_length(raw), count), pc.ascii_is_decimal(raw))
+        return ok, raw
+
+    return arrow
+
+
+def _arrow_integer(minimum: int, maximum: int):
+    width = len(str(maximum))
+
+    def arrow(raw):
+        pc = _pc()
+        plain = pc.and_(
+            pc.ascii_is_decimal(raw), pc.less_equal(pc.binary_length(raw), min(width, 18))
+        )
+        # canonical: str(int(value)), so no leading zero
+        plain = pc.and_(plain, pc.or_(pc.equal(raw, "0"), pc.invert(pc.starts_with(raw, "0"))))
+        numbers = pc.cast(pc.if_else(plain, raw, "0"), "int64")
+        inside = pc.and_(pc.greater_equal(numbers, minimum), pc.less_equal(numbers, maximum))
+        return pc.and_(plain, inside), raw
+
+    return arrow
+
+
+def _arrow_decimal(raw):
+    pc = _pc()
+    return pc.match_substring_regex(raw, "^-?[0-9]{1,16}(\\.[0-9]{1,6})?$"), raw
+
+
+def _arrow_vnd(raw):
+    pc = _pc()
+    ok = pc.and_(pc.ascii_is_decimal(raw), pc.less_equal(pc.binary_length(raw), 20))
+    return ok, raw
+
+
+def _arrow_date(raw):
+    """ISO dates that name a real day: parsed and written back unchanged."""
+    pc = _pc()
+    shaped = pc.equal(pc.binary_length(raw), 10)
+    parsed = pc.strptime(raw, format="%Y-%m-%d", unit="s", error_is_null=True)
+    again = pc.strftime(parsed, format="%Y-%m-%d")
+    ok = pc.fill_null(pc.and_(shaped, pc.equal(again, raw)), False)
+    return ok, raw
+
+
+def _arrow_letters(count: int):
+    def arrow(raw):
+        pc = _pc()
+        ok = pc.and_(
+            pc.equal(pc.binary_length(raw), count),
+            pc.and_(pc.ascii_is_alpha(raw), pc.ascii_is_upper(raw)),
+        )
+        return ok, raw
+
+    return arrow
+
+
+def _arrow_among(canonical: list[str]):
+    def arrow(raw):
+        import pyarrow as pa
+
+        return _pc().is_in(raw, value_set=pa.array(canonical, pa.string())), raw
+
+    return arrow
+
+
+def _arrow_by_value(raw, check):
+    """For columns with few distinct values (tax codes): the Python check runs once
+    per distinct value, and a cell is ``ok`` when the check returns it unchanged."""
+    import pyarrow as pa
+
+    pc = _pc()
+    canonical = []
+    for value in pc.unique(raw).to_pylist():
+        try:
+            if check(value) == value:
+                canonical.append(value)
+        except BadValue:
+            continue
+    return pc.is_in(raw, value_set=pa.array(canonical, pa.string())), raw
+
+
 def text(limit: int):
     def check(value: str) -> str:
         if len(value) > limit:
@@ -44,7 +155,7 @@ def text(limit: int):
 
     check.kind = f"text ≤ {limit}"
     check.limit = limit
-    check.sql = lambda v: (f"length({v}) <= {limit}", v)
+    check.arrow = _arrow_text(limit)
     return check
 
 
@@ -58,7 +169,7 @@ def digits(count: int):
         return value
 
     check.kind = f"{count} digits"
-    check.sql = lambda v: (f"{v} ~ '^[0-9]{{{count}}}$'", v)
+    check.arrow = _arrow_digits(count)
     check.inline = lambda v, c: (
         f"({v} if len({v}) == {count} and {v}.isdigit() and {v}.isascii() else {c}({v}))",
         {},
@@ -81,11 +192,7 @@ def integer(minimum: int = 0, maximum: int = 2**31 - 1):
         return str(number)
 
     check.kind = f"integer {minimum}–{maximum}"
-    check.sql = lambda v: (
-        f"(CASE WHEN {v} ~ '^[-+]?[0-9]{{1,9}}$' THEN {v}::bigint BETWEEN {minimum} AND {maximum}"
-        " ELSE false END)",
-        f"(CASE WHEN {v} ~ '^[-+]?[0-9]{{1,9}}$' THEN ({v}::bigint)::text END)",
-    )
+    check.arrow = _arrow_integer(minimum, maximum)
     return check
 
 
@@ -101,12 +208,7 @@ def decimal(value: str) -> str:
 
 decimal.kind = "decimal"
 decimal.inline = lambda v, c: (f"({v} if _decimal_match({v}) else {c}({v}))", {})
-_SQL_DECIMAL = "'^-?[0-9]{1,16}([.][0-9]{1,6})?$'"
-decimal.sql = lambda v: (
-    f"({v} ~ {_SQL_DECIMAL} OR (position(',' in {v}) > 0 AND position('.' in {v}) > 0 "
-    f"AND replace({v}, ',', '') ~ {_SQL_DECIMAL}))",
-    f"(CASE WHEN {v} ~ {_SQL_DECIMAL} THEN {v} ELSE replace({v}, ',', '') END)",
-)
+decimal.arrow = lambda raw: _arrow_decimal(raw)
 
 
 def vnd(value: str) -> str:
@@ -123,7 +225,7 @@ vnd.inline = lambda v, c: (
     f"({v} if {v}.isdigit() and {v}.isascii() and len({v}) <= 20 else {c}({v}))",
     {},
 )
-vnd.sql = lambda v: (f"{v} ~ '^[0-9]{{1,20}}([.]0*)?$'", f"split_part({v}, '.', 1)")
+vnd.arrow = lambda raw: _arrow_vnd(raw)
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -147,34 +249,7 @@ def date(value: str) -> str:
 
 
 date.kind = "date"
-
-
-def _sql_date_prep(v):
-    """Raw text -> ``YYYY-MM-DD`` text, or NULL when neither pattern matches."""
-    return (
-        f"(CASE WHEN {v} ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$' THEN {v} "
-        f"WHEN {v} ~ '^[0-9]{{1,2}}/[0-9]{{1,2}}/[0-9]{{4}}$' THEN split_part({v}, '/', 3) || '-' "
-        f"|| lpad(split_part({v}, '/', 2), 2, '0') || '-' || lpad(split_part({v}, '/', 1), 2, '0')"
-        " END)"
-    )
-
-
-def _sql_date(iso):
-    year, month, day = (
-        f"substr({iso}, 1, 4)::int",
-        f"substr({iso}, 6, 2)::int",
-        f"substr({iso}, 9, 2)::int",
-    )
-    valid = (
-        f"(CASE WHEN {iso} IS NULL THEN false WHEN {year} < 1 OR {month} NOT BETWEEN 1 AND 12 "
-        f"THEN false ELSE {day} BETWEEN 1 AND extract(day from make_date({year}, {month}, 1) "
-        "+ interval '1 month - 1 day')::int END)"
-    )
-    return valid, iso
-
-
-date.sql_prep = _sql_date_prep
-date.sql = _sql_date
+date.arrow = lambda raw: _arrow_date(raw)
 
 
 def letters(count: int):
@@ -188,7 +263,7 @@ def letters(count: int):
         return value
 
     check.kind = f"{count} letters"
-    check.sql = lambda v: (f"upper({v}) ~ '^[A-Z]{{{count}}}$'", f"upper({v})")
+    check.arrow = _arrow_letters(count)
     check.inline = lambda v, c: (
         f"({v}.upper() if len({v}) == {count} and {v}.isalpha() and {v}.isascii() else {c}({v}))",
         {},
@@ -211,21 +286,8 @@ def choice(*allowed: str, aliases: dict | None = None):
 
     check.kind = "one of " + ", ".join(allowed)
 
-    def sql(v):
-        def quote(text):
-            return "'" + text.replace("'", "''") + "'"
-
-        cases = " ".join(f"WHEN {quote(key)} THEN {quote(value)}" for key, value in table.items())
-        lowered = " ".join(
-            f"WHEN {quote(key)} THEN {quote(value)}"
-            for key, value in table.items()
-            if key == key.lower()
-        )
-        norm = f"(CASE {v} {cases} ELSE (CASE lower({v}) {lowered} END) END)"
-        return f"({norm} IS NOT NULL)", norm
-
-    check.sql = sql
     check.inline = lambda v, c: (f"({c}.table.get({v}) or {c}({v}))", {})
+    check.arrow = _arrow_among(sorted(set(table.values())))
     check.table = table
     return check
 
@@ -241,12 +303,7 @@ def boolean(value: str) -> str:
 
 boolean.kind = "0/1"
 boolean.inline = lambda v, c: (f"(_booleans.get({v}) or {c}({v}))", {})
-_YES = "('1', 'true', 'yes', 'co', 'có', 'x')"
-_NO = "('0', 'false', 'no', 'khong', 'không')"
-boolean.sql = lambda v: (
-    f"lower({v}) IN {_YES[:-1]}, {_NO[1:]}",
-    f"(CASE WHEN lower({v}) IN {_YES} THEN '1' WHEN lower({v}) IN {_NO} THEN '0' END)",
-)
+boolean.arrow = _arrow_among(["0", "1"])
 
 _tax_codes: dict[str, str] = {}
 
@@ -267,24 +324,7 @@ def tax_code(value: str) -> str:
 
 tax_code.kind = "tax code"
 tax_code.inline = lambda v, c: (f"(_tax_codes.get({v}) or {c}({v}))", {})
-
-
-def _sql_tax_code(t):
-    weights = (31, 29, 23, 19, 17, 13, 7, 5, 3)
-    total = " + ".join(f"{w} * substr({t}, {i + 1}, 1)::int" for i, w in enumerate(weights))
-    valid = (
-        f"(CASE WHEN {t} ~ '^[0-9]{{10}}(-?[0-9]{{3}})?$' THEN "
-        f"(({total}) % 11) <> 0 AND (10 - (({total}) % 11)) % 10 = substr({t}, 10, 1)::int "
-        f"AND (length({t}) = 10 OR right({t}, 3) <> '000') ELSE false END)"
-    )
-    norm = (
-        f"(CASE WHEN length({t}) = 10 THEN {t} ELSE substr({t}, 1, 10) || '-' || right({t}, 3) END)"
-    )
-    return valid, norm
-
-
-tax_code.sql = _sql_tax_code
-tax_code.sql_prep = lambda v: f"replace({v}, ' ', '')"
+tax_code.arrow = lambda raw: _arrow_by_value(raw, tax_code)
 
 
 @dataclass(frozen=True)

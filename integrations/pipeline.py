@@ -34,7 +34,7 @@ from declarations.services import (
     store_declarations,
 )
 from enterprises import services as enterprise_services
-from integrations import sqlpath
+from integrations import columnar
 from integrations.adapters import get_adapter
 from integrations.adapters.vnaccs import LINE_KEYS
 from integrations.fields import RowError
@@ -470,20 +470,28 @@ def run_batch(*, batch_id: int, progress=None, chunk_rows: int | None = None) ->
         try:
             plan = adapter.plan(info.header)
             rows = adapter.rows(path, info, start_after=batch.rows_done)
-            if sqlpath.supported(adapter):
-                sqlpath.run(
-                    batch=batch,
-                    adapter=adapter,
-                    plan=plan,
-                    header=info.header,
-                    rows=rows,
-                    offices=OfficeDirectory(batch.unit_id),
-                    chunk_rows=chunk_rows or sqlpath.CHUNK_ROWS,
-                    progress=progress,
-                    hook=lambda stored: chunk_stored(stored),
-                )
-                return _finish(batch, ImportBatch.Status.DONE)
             sink = sink_for(batch, adapter)
+            if columnar.supported(adapter, batch):
+                try:
+                    columnar.run(
+                        batch=batch,
+                        adapter=adapter,
+                        plan=plan,
+                        info=info,
+                        sink=sink,
+                        offices=sink.offices,
+                        chunk_rows=chunk_rows or columnar.CHUNK_ROWS,
+                        progress=progress,
+                        write_chunk=write_chunk,
+                    )
+                    return _finish(batch, ImportBatch.Status.DONE)
+                except columnar.Unreadable as exc:
+                    # The row path reads on after the last committed row and names
+                    # the row Arrow could not read.
+                    logger.info(
+                        "batch %s: row path after row %s (%s)", batch.pk, batch.rows_done, exc
+                    )
+                    rows = adapter.rows(path, info, start_after=batch.rows_done)
             grouped = groups(adapter, plan, info.header, rows)
             for chunk in chunks(sink, grouped, info.header, chunk_rows or CHUNK_ROWS):
                 write_chunk(batch, sink, chunk, info.header)

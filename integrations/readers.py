@@ -34,6 +34,7 @@ class FileInfo:
     sha256: str
     rows_total: int
     header: list[str] = field(default_factory=list)
+    quoted: bool = True  # CSV: the file has a quote character (a cell may hold a newline)
 
 
 def _refuse(path, message: str):
@@ -62,6 +63,7 @@ def inspect_csv(path) -> FileInfo:
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     lines = 0
     offset = 0
+    quotes = 0
     first = b""
     with open(path, "rb") as handle:
         while block := handle.read(BLOCK):
@@ -83,6 +85,7 @@ def inspect_csv(path) -> FileInfo:
                     % {"offset": offset + exc.start, "line": line},
                 )
             lines += block.count(b"\n")
+            quotes += block.count(b'"')
             tail = block[-1:]
             offset += len(block)
         try:
@@ -94,7 +97,17 @@ def inspect_csv(path) -> FileInfo:
     if tail != b"\n":
         lines += 1
     header = _csv_header(path)
-    return FileInfo(sha256=digest.hexdigest(), rows_total=max(0, lines - 1), header=header)
+    return FileInfo(
+        sha256=digest.hexdigest(),
+        rows_total=max(0, lines - 1),
+        header=header,
+        quoted=quotes > 0,
+    )
+
+
+def csv_delimiter(path) -> str:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return _delimiter(handle.readline())
 
 
 def _csv_header(path) -> list[str]:

@@ -304,9 +304,9 @@ INGEST_PULL_URLS = {
     source: env_str(f"INGEST_PULL_{source.upper().replace('-', '_')}_URL")
     for source in ("vnaccs-http", "vcis-http", "registry-http", "tax-debt-http")
 }
-# Validate VNACCS CSV rows in SQL after COPY into a staging table (PostgreSQL).
-# Same results as the default path, measured slower; kept for comparison.
-INGEST_SQL_PATH = env_bool("INGEST_SQL_PATH", False)
+# VNACCS CSV files are checked a column at a time with Arrow (integrations/columnar.py);
+# 0 sends them through the row path like every other format.
+INGEST_COLUMNAR = env_bool("INGEST_COLUMNAR", True)
 
 # Domain settings -------------------------------------------------------------------
 # Rules that follow the law are data an administrator can change; these are the

@@ -1,0 +1,637 @@
+"""Column-at-a-time ingest of VNACCS CSV files, with Apache Arrow.
+
+The row path (integrations/pipeline.py) checks every cell in Python, which costs
+about 50 µs a goods line; a month of VNACCS exports holds millions of lines. For
+CSV files the same rules run here one column at a time in Arrow's kernels:
+
+1. Arrow reads the file in blocks of rows, every cell as text;
+2. every column is tested against the canonical form of its check
+   (``check.arrow`` in integrations/fields.py: "valid and already written as the
+   writers store it"). A row with any other cell goes through the Python check
+   itself, which rewrites the cell in canonical form or rejects the row with its
+   reason, so reasons and stored values come from one place;
+3. a declaration is a run of rows with the same number, as in the row path; one
+   with a rejected row or a repeated line number is handed to the row path's own
+   code (``DeclarationSink.build``), which writes its rejections;
+4. the content hash is the MD5 of the same text as
+   ``DeclarationRecord.compute_hash``, read from Arrow's buffers;
+5. each chunk is classified by the same ``Classifier`` as ``store_declarations``
+   and written by COPY (PostgreSQL) or bulk_create, in one transaction with its
+   rejections and the batch's progress (``pipeline.write_chunk``).
+
+Reading and checking run in a thread of their own (Arrow releases the GIL) while
+the caller's thread writes the chunk before, so Python and the database work at
+the same time.
+
+When Arrow cannot read a part of the file (a row with another number of fields,
+a blank line), :class:`Unreadable` is raised after the chunks before it are
+committed; the pipeline then continues with the row path after ``rows_done``,
+which names the bad row. A batch resumed after a crash also goes on with the row
+path (it starts at a row number, which the row path can do).
+"""
+
+import hashlib
+import queue
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from declarations import services as declaration_services
+from declarations import summaries
+from declarations.models import Declaration, DeclarationLine
+from declarations.services import HEADER_FIELDS, LINE_FIELDS, Classifier, DeclarationRecord
+from enterprises.services import EnterpriseDirectory
+from integrations.fields import RowError
+
+CHUNK_ROWS = 100_000
+BLOCK_BYTES = 8 << 20
+SUMMED = ("customs_value", "import_duty", "vat", "special_consumption_tax", "environmental_tax")
+LINE_SEPARATOR = "\x1f\x1e"  # + "\x1f" between fields: the text compute_hash joins
+
+
+class Unreadable(Exception):
+    """Arrow cannot read the file from some row on; the row path takes over."""
+
+
+def supported(adapter, batch) -> bool:
+    return (
+        settings.INGEST_COLUMNAR
+        and adapter.kind == "declarations"
+        and adapter.file_format == "csv"
+        and adapter.line_keys is not None
+        and not batch.rows_done
+    )
+
+
+@dataclass
+class Prepared:
+    """One chunk, checked and hashed, ready to be classified and written."""
+
+    table: pa.Table  # the raw cells, for the rows of rejections found when writing
+    first_row: int  # row number of the table's first row
+    last_row: int
+    rejections: list = field(default_factory=list)
+    rejected: int = 0
+    # Per declaration that passed the checks (in file order):
+    starts: np.ndarray | None = None  # first table row of each
+    ends: np.ndarray | None = None  # one past its last row
+    numbers: list = field(default_factory=list)
+    versions: list = field(default_factory=list)
+    digests: list = field(default_factory=list)
+    tax_codes: list = field(default_factory=list)
+    names: list = field(default_factory=list)
+    offices: list = field(default_factory=list)
+    header: dict = field(default_factory=dict)  # HEADER_FIELDS name -> array per declaration
+    lines: dict = field(default_factory=dict)  # LINE_FIELDS name -> array per table row
+
+    @property
+    def rows(self) -> int:
+        return self.table.num_rows
+
+
+class ColumnarReader:
+    """Reads and checks a VNACCS CSV file chunk by chunk (the producer's side)."""
+
+    def __init__(self, *, path, header, plan, adapter, sink, delimiter, quoted, chunk_rows):
+        self.path = path
+        self.header = header
+        self.width = len(header)
+        self.plan = plan
+        self.adapter = adapter
+        self.sink = sink  # DeclarationSink: rejections of declarations with bad rows
+        self.delimiter = delimiter
+        self.quoted = quoted
+        self.chunk_rows = chunk_rows
+        self.line_keys = adapter.line_keys
+        self.key_index = header.index(adapter.columns[0].name)
+
+    def _batches(self):
+        names = [f"c{i}" for i in range(self.width)]
+        # A Python file, not the path: given a path, Arrow reads ahead as far as the
+        # consumer lags (the whole file, when the database is the slower side); through
+        # a Python file it keeps a few blocks, so memory does not grow with the file.
+        handle = open(self.path, "rb")  # noqa: SIM115 (closed below, also on errors)
+        try:  # open_csv reads the first block already
+            reader = pcsv.open_csv(
+                handle,
+                read_options=pcsv.ReadOptions(
+                    column_names=names, skip_rows=1, block_size=BLOCK_BYTES, use_threads=True
+                ),
+                parse_options=pcsv.ParseOptions(
+                    delimiter=self.delimiter,
+                    newlines_in_values=self.quoted,
+                    ignore_empty_lines=False,
+                ),
+                convert_options=pcsv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.string()),
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    return
+                yield batch
+        except pa.ArrowInvalid as exc:
+            raise Unreadable(str(exc)) from exc
+        finally:
+            handle.close()
+
+    def chunks(self):
+        """Prepared chunks. As in the row path, a chunk ends with the declaration
+        that brings it to ``chunk_rows`` rows or more."""
+        table = None
+        first_row = 1
+        for batch in self._batches():
+            if not batch.num_rows:
+                continue
+            more = pa.Table.from_batches([batch])
+            table = more if table is None else pa.concat_tables([table, more])
+            while cut := self._cut(table):
+                yield self.prepare(table.slice(0, cut).combine_chunks(), first_row)
+                first_row += cut
+                table = table.slice(cut)
+        if table is not None and table.num_rows:
+            yield self.prepare(table.combine_chunks(), first_row)
+
+    def _cut(self, table) -> int:
+        """Where the declaration holding row ``chunk_rows`` (counted from 1) ends,
+        or 0 if it may go on in rows not read yet."""
+        size = self.chunk_rows
+        if table.num_rows <= size:
+            return 0
+        keys = pc.utf8_trim_whitespace(
+            table.column(self.key_index).slice(size - 1).combine_chunks()
+        )
+        change = np.flatnonzero(
+            np.asarray(pc.not_equal(keys.slice(1), keys.slice(0, len(keys) - 1)))
+        )
+        return size + int(change[0]) if len(change) else 0
+
+    # --- one chunk ---------------------------------------------------------------
+
+    def prepare(self, table: pa.Table, first_row: int) -> Prepared:
+        count = table.num_rows
+        raw = [column.combine_chunks() for column in table.columns]
+        values = {}  # target -> canonical array
+        good = None
+        for index, target, check, required, _name in self.plan.entries:
+            ok, canonical = check.arrow(raw[index])
+            if required:
+                ok = pc.and_(ok, pc.not_equal(canonical, ""))
+            else:
+                ok = pc.or_(ok, pc.equal(raw[index], ""))
+            values[target] = canonical
+            good = ok if good is None else pc.and_(good, ok)
+        prepared = Prepared(table=table, first_row=first_row, last_row=first_row + count - 1)
+        errors = self._recheck(table, raw, values, good, first_row)
+
+        keys = pc.utf8_trim_whitespace(raw[self.key_index])
+        if count > 1:
+            change = np.flatnonzero(
+                np.asarray(pc.not_equal(keys.slice(1), keys.slice(0, count - 1)))
+            )
+            starts = np.concatenate(([0], change + 1))
+        else:
+            starts = np.array([0])
+        ends = np.append(starts[1:], count)
+        group_of = np.repeat(np.arange(len(starts)), ends - starts)
+
+        problem = np.zeros(len(starts), dtype=bool)
+        if errors:
+            problem[group_of[list(errors)]] = True
+        problem |= self._repeated_lines(values, group_of, problem)
+        for g in np.flatnonzero(problem):
+            self._reject_group(table, int(starts[g]), int(ends[g]), first_row, errors, prepared)
+
+        keep = np.flatnonzero(~problem)
+        prepared.starts, prepared.ends = starts[keep], ends[keep]
+        self._declarations(prepared, values, group_of, starts, ends, keep)
+        return prepared
+
+    def _recheck(self, table, raw, values, good, first_row) -> dict:
+        """Rows with a cell the twins do not accept go through the Python check:
+        canonical values replace the cells, RowErrors are returned by table row."""
+        if good is None or pc.all(good).as_py():
+            return {}
+        bad = np.flatnonzero(~np.asarray(good))
+        errors = {}
+        replaced: dict[str, dict[int, str]] = {}
+        rows = table.take(pa.array(bad)).to_pylist()
+        names = table.column_names
+        for row_index, cells in zip(bad.tolist(), rows, strict=True):
+            cells = [cells[name] for name in names]
+            try:
+                typed = self.adapter.check(self.plan, cells)
+            except RowError as exc:
+                errors[row_index] = exc
+                continue
+            line = typed.get("_line", {})
+            for target in values:
+                if self.line_keys and target in self.line_keys:
+                    value = line.get(self.line_keys[target], "")
+                else:
+                    value = typed.get(target, "")
+                replaced.setdefault(target, {})[row_index] = value
+        for target, by_row in replaced.items():
+            mask = np.zeros(table.num_rows, dtype=bool)
+            mask[list(by_row)] = True
+            ordered = [by_row[i] for i in sorted(by_row)]
+            values[target] = pc.replace_with_mask(
+                values[target], pa.array(mask), pa.array(ordered, pa.string())
+            )
+        return errors
+
+    def _repeated_lines(self, values, group_of, problem) -> np.ndarray:
+        """Declarations in which a line number appears twice."""
+        repeated = np.zeros(len(problem), dtype=bool)
+        line_target = next(t for t, f in self.line_keys.items() if f == "line_no")
+        if line_target not in values:
+            return repeated
+        clean = ~problem[group_of]
+        numbers = pc.cast(pc.if_else(pa.array(clean), values[line_target], "0"), "int64").to_numpy(
+            zero_copy_only=False
+        )
+        keys = group_of.astype(np.int64) * 1000 + numbers
+        ordered = np.sort(keys[clean])
+        twice = ordered[1:][ordered[1:] == ordered[:-1]]
+        repeated[np.unique(twice // 1000)] = True
+        return repeated
+
+    def _reject_group(self, table, start, end, first_row, errors, prepared) -> None:
+        """Rejections of one declaration, written by the row path's own code."""
+        from integrations.pipeline import Chunk
+
+        names = table.column_names
+        group = []
+        for offset, cells in enumerate(table.slice(start, end - start).to_pylist()):
+            cells = [cells[name] for name in names]
+            index = start + offset
+            typed = errors.get(index)
+            if typed is None:
+                typed = self.adapter.check(self.plan, cells)
+            group.append((first_row + index, typed, cells))
+        chunk = Chunk()
+        self.sink.build(group, self.header, chunk)
+        prepared.rejections.extend(chunk.rejections)
+        prepared.rejected += chunk.rejected
+
+    def _declarations(self, prepared, values, group_of, starts, ends, keep) -> None:
+        """Header values (with empty totals summed from the lines) and the content
+        hash of each declaration kept."""
+        first = pa.array(starts[keep])
+        empty = pa.array([""] * len(keep), pa.string())
+
+        def header_value(name):
+            return values[name].take(first) if name in values else empty
+
+        header = {name: header_value(name) for name in HEADER_FIELDS}
+        lines = {}
+        for target, name in self.line_keys.items():
+            lines[name] = values.get(target)
+        for name in LINE_FIELDS:
+            if lines.get(name) is None:
+                lines[name] = pa.array([""] * len(group_of), pa.string())
+        kept_rows = np.zeros(len(starts), dtype=bool)
+        kept_rows[keep] = True
+        kept_rows = kept_rows[group_of]
+        for name in SUMMED:
+            header[name] = self._totals(header[name], lines[name], starts, keep, kept_rows)
+        version = header_value("version")
+        version = pc.if_else(pc.equal(version, ""), "0", version)
+        number = header_value("number")
+        tax_code = header_value("tax_code")
+
+        head_text = pc.binary_join_element_wise(
+            number, version, tax_code, *(header[name] for name in HEADER_FIELDS), "\x1f"
+        )
+        line_text = pc.binary_join_element_wise(
+            LINE_SEPARATOR, *(lines[name] for name in LINE_FIELDS), "\x1f"
+        )
+        head_offsets, head_data = _buffers(head_text)
+        line_offsets, line_data = _buffers(line_text)
+        line_starts = line_offsets[starts[keep]]
+        line_ends = line_offsets[ends[keep]]
+        digests = []
+        md5 = hashlib.md5
+        for k in range(len(keep)):
+            digest = md5(head_data[head_offsets[k] : head_offsets[k + 1]])
+            digest.update(line_data[line_starts[k] : line_ends[k]])
+            digests.append(digest.hexdigest())
+
+        prepared.numbers = number.to_pylist()
+        prepared.versions = [int(v) for v in version.to_pylist()]
+        prepared.digests = digests
+        prepared.tax_codes = tax_code.to_pylist()
+        prepared.names = header_value("importer_name").to_pylist()
+        prepared.offices = header["office_code"].to_pylist()
+        prepared.header = header
+        prepared.lines = lines
+
+    @staticmethod
+    def _totals(stated, amounts, starts, keep, kept_rows):
+        """A declaration's total left empty is the sum of its lines' amounts (when
+        any line gives one), as DeclarationSink.build does. ``kept_rows``: the
+        rows of declarations without a rejected row (all others may hold anything)."""
+        blank = np.asarray(pc.equal(stated, ""))
+        if not blank.any():
+            return stated
+        given = np.asarray(pc.not_equal(amounts, "")) & kept_rows
+        counts = np.add.reduceat(given.astype(np.int64), starts)[keep]
+        longest = pc.max(pc.binary_length(amounts.filter(pa.array(given)))).as_py() or 0
+        if longest <= 15:  # sums of up to 999 lines stay within int64
+            numbers = pc.cast(pc.if_else(pa.array(given), amounts, "0"), "int64").to_numpy()
+            sums = [str(v) for v in np.add.reduceat(numbers, starts)[keep]]
+        else:
+            cells = amounts.to_pylist()
+            bounds = np.append(starts, len(cells))
+            sums = [str(sum(int(c) for c in cells[bounds[g] : bounds[g + 1]] if c)) for g in keep]
+        filled = [
+            s if blank_one and count else None
+            for s, blank_one, count in zip(sums, blank, counts, strict=True)
+        ]
+        return pc.coalesce(pa.array(filled, pa.string()), stated)
+
+
+def _buffers(array):
+    """(offsets as numpy, data as memoryview) of a string array."""
+    offsets_buffer, data_buffer = array.buffers()[1:3]
+    offsets = np.frombuffer(
+        offsets_buffer, dtype=np.int32, count=len(array) + 1, offset=array.offset * 4
+    )
+    return offsets, memoryview(data_buffer) if data_buffer is not None else memoryview(b"")
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+class ColumnarSink:
+    """Classifies and writes prepared chunks (the caller's thread, inside the
+    chunk's transaction opened by pipeline.write_chunk)."""
+
+    def __init__(self, batch, adapter, offices):
+        self.batch = batch
+        self.adapter = adapter
+        self.offices = offices
+        self.enterprises = EnterpriseDirectory()
+
+    def store(self, chunk, header):
+        prepared: Prepared = chunk.prepared
+        classifier = Classifier(prepared.numbers, batch_id=self.batch.pk)
+        new = changed = unchanged = 0
+        write = []
+        versions = []
+        wanted = {}
+        office_ids = []
+        for k, number in enumerate(prepared.numbers):
+            verdict, version = classifier.decide(number, prepared.versions[k], prepared.digests[k])
+            if verdict == "unchanged":
+                unchanged += 1
+                continue
+            if verdict == "repeated":
+                self._repeated(chunk, prepared, k, header)
+                continue
+            if verdict == "new":
+                new += 1
+            else:
+                changed += 1
+            office_id, managing_id = self.offices.get(prepared.offices[k])
+            wanted.setdefault(prepared.tax_codes[k], (prepared.names[k], managing_id))
+            write.append(k)
+            versions.append(version)
+            office_ids.append(office_id)
+        if classifier.retire:
+            Declaration.objects.filter(pk__in=classifier.retire).update(is_current=False)
+        written = []
+        if write:
+            ids = self.enterprises.resolve(wanted)
+            enterprise_ids = [ids[prepared.tax_codes[k]] for k in write]
+            if connection.vendor == "postgresql":
+                written = self._copy(prepared, write, versions, enterprise_ids, office_ids)
+            else:
+                written = self._orm(prepared, write, versions, enterprise_ids, office_ids)
+        if written or classifier.retire:
+            summaries.apply(added_ids=written, retired_ids=classifier.retire)
+        return new, changed, unchanged
+
+    def _repeated(self, chunk, prepared, k, header) -> None:
+        from integrations.pipeline import Rejection, _raw, reason_text
+
+        problem = _(
+            "declaration %(number)s was already stored from earlier rows of this file; "
+            "put all lines of a declaration on consecutive rows"
+        ) % {"number": prepared.numbers[k]}
+        start, end = int(prepared.starts[k]), int(prepared.ends[k])
+        names = prepared.table.column_names
+        for offset, cells in enumerate(prepared.table.slice(start, end - start).to_pylist()):
+            row = prepared.first_row + start + offset
+            chunk.rejections.append(
+                Rejection(
+                    row,
+                    "declaration_number",
+                    reason_text(row, "declaration_number", problem),
+                    _raw(header, [cells[name] for name in names]),
+                )
+            )
+        chunk.rejected += 1
+
+    # PostgreSQL: Arrow writes the COPY text of both tables.
+
+    def _copy(self, prepared, write, versions, enterprise_ids, office_ids):
+        picked = pa.array(np.asarray(write, dtype=np.int64))
+        now = timezone.now().isoformat()
+        count = len(write)
+        with connection.cursor() as wrapper:
+            cursor = wrapper.cursor
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [Declaration._meta.db_table, count],
+            )
+            ids = np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
+            given = {
+                "id": pa.array(ids),
+                "number": pa.array(prepared.numbers, pa.string()).take(picked),
+                "version": pa.array(versions, pa.int32()),
+                "is_current": pa.array([True] * count),
+                "enterprise_id": pa.array(enterprise_ids, pa.int64()),
+                "customs_office_id": pa.array(office_ids, pa.int64()),
+                "content_hash": pa.array(prepared.digests, pa.string()).take(picked),
+                "source": pa.array([self.adapter.name] * count, pa.string()),
+                "source_batch_id": pa.array([self.batch.pk] * count, pa.int64()),
+                "created_at": pa.array([now] * count, pa.string()),
+            }
+            for name in HEADER_FIELDS:
+                given[name] = prepared.header[name].take(picked)
+            _copy_table(cursor, Declaration, given, with_id=True)
+
+            sizes = prepared.ends[write] - prepared.starts[write]
+            rows = np.concatenate(
+                [
+                    np.arange(s, e)
+                    for s, e in zip(prepared.starts[write], prepared.ends[write], strict=True)
+                ]
+            )
+            taken = pa.array(rows)
+            line_given = {"declaration_id": pa.array(np.repeat(ids, sizes))}
+            for name in LINE_FIELDS:
+                line_given[name] = prepared.lines[name].take(taken)
+            _copy_table(cursor, DeclarationLine, line_given, with_id=False)
+        return ids.tolist()
+
+    # Other databases (embedded SQLite): the row path's writer.
+
+    def _orm(self, prepared, write, versions, enterprise_ids, office_ids):
+        header = {name: prepared.header[name].to_pylist() for name in HEADER_FIELDS}
+        lines = {name: prepared.lines[name].to_pylist() for name in LINE_FIELDS}
+        records = []
+        for n, k in enumerate(write):
+            start, end = int(prepared.starts[k]), int(prepared.ends[k])
+            record = DeclarationRecord(
+                number=prepared.numbers[k],
+                version=versions[n],
+                tax_code=prepared.tax_codes[k],
+                header={name: header[name][k] for name in HEADER_FIELDS},
+                lines=[{name: lines[name][i] for name in LINE_FIELDS} for i in range(start, end)],
+                enterprise_id=enterprise_ids[n],
+                customs_office_id=office_ids[n],
+                content_hash=prepared.digests[k],
+            )
+            records.append(record)
+        return declaration_services._orm_write(
+            records, batch_id=self.batch.pk, source=self.adapter.name
+        )
+
+
+def _copy_table(cursor, model, given: dict, *, with_id: bool) -> None:
+    """COPY the columns of ``model``: ``given`` arrays (text "" meaning "not given"
+    becomes the field's default, or NULL), every other column its default."""
+    columns = [f for f in model._meta.concrete_fields if with_id or not f.primary_key]
+    count = len(next(iter(given.values())))
+    arrays = []
+    for f in columns:
+        array = given.get(f.attname)
+        if array is None:
+            default = f.get_default() if f.has_default() else (None if f.null else "")
+            array = pa.array([default] * count)
+        elif pa.types.is_string(array.type):
+            blank = pc.equal(array, "")
+            if f.has_default():
+                default = f.get_default()
+                if isinstance(default, bool):
+                    default = "1" if default else "0"
+                array = pc.if_else(blank, pa.scalar(str(default)), array)
+            elif f.null:
+                array = pc.if_else(blank, pa.scalar(None, pa.string()), array)
+        arrays.append(array)
+    table = pa.Table.from_arrays(arrays, names=[f.column for f in columns])
+    sink = pa.BufferOutputStream()
+    pcsv.write_csv(table, sink, write_options=pcsv.WriteOptions(include_header=False))
+    buffer = _Reader(sink.getvalue())
+    names = ", ".join(connection.ops.quote_name(f.column) for f in columns)
+    cursor.copy_expert(
+        f"COPY {connection.ops.quote_name(model._meta.db_table)} ({names}) "
+        "FROM STDIN WITH (FORMAT csv)",
+        buffer,
+        size=1 << 20,
+    )
+
+
+class _Reader:
+    """A file-like view of an Arrow buffer for psycopg2's copy_expert."""
+
+    def __init__(self, buffer):
+        self.view = memoryview(buffer)
+        self.position = 0
+
+    def read(self, size=-1):
+        if size is None or size < 0:
+            size = len(self.view) - self.position
+        start = self.position
+        self.position = min(len(self.view), start + size)
+        return self.view[start : self.position].tobytes()
+
+    readline = read
+
+
+# --- running a batch -------------------------------------------------------------------
+
+
+_END = object()
+
+
+def run(*, batch, adapter, plan, info, sink, offices, chunk_rows, progress, write_chunk):
+    """Import the batch's file; raises Unreadable (after committing what came
+    before) when Arrow cannot read on."""
+    from integrations.readers import csv_delimiter
+
+    reader = ColumnarReader(
+        path=batch.file_path,
+        header=info.header,
+        plan=plan,
+        adapter=adapter,
+        sink=sink,
+        delimiter=csv_delimiter(batch.file_path),
+        quoted=info.quoted,
+        chunk_rows=chunk_rows,
+    )
+    writer = ColumnarSink(batch, adapter, offices)
+    handoff: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    language = translation.get_language()
+
+    def offer(item) -> bool:
+        """Hand over one item; False once the caller's thread has stopped taking."""
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce():
+        translation.activate(language)
+        try:
+            for prepared in reader.chunks():
+                if not offer(prepared):
+                    return
+            offer(_END)
+        except BaseException as exc:  # noqa: BLE001 (handed to the caller's thread)
+            offer(exc)
+
+    thread = threading.Thread(target=produce, name=f"import-batch-{batch.pk}", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = handoff.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            chunk = _chunk_of(item)
+            write_chunk(batch, writer, chunk, info.header)
+            if progress:
+                progress(batch)
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _chunk_of(prepared: Prepared):
+    from integrations.pipeline import Chunk
+
+    chunk = Chunk(rejections=list(prepared.rejections), rejected=prepared.rejected)
+    chunk.rows = prepared.rows
+    chunk.last_row = prepared.last_row
+    chunk.prepared = prepared
+    return chunk
