@@ -60,8 +60,9 @@ def _snapshot(batch: ImportBatch):
         )
     )
     lines = list(
-        DeclarationLine.objects.order_by("declaration__number", "declaration__version", "line_no")
-        .values_list(
+        DeclarationLine.objects.order_by(
+            "declaration__number", "declaration__version", "line_no"
+        ).values_list(
             "declaration__number",
             "line_no",
             "hs_code",
@@ -79,7 +80,7 @@ def _snapshot(batch: ImportBatch):
         )
     )
     counts = (batch.status, batch.new_count, batch.changed_count, batch.unchanged_count)
-    return stored, lines, rejections, counts + (batch.rejected_count, batch.rows_done)
+    return stored, lines, rejections, (*counts, batch.rejected_count, batch.rows_done)
 
 
 def _both_paths(settings, path, *, chunk_rows=None, source="vnaccs-csv"):
@@ -142,9 +143,7 @@ def test_an_amendment_becomes_the_next_version(world, tmp_path, settings):
     )
     amended = declarations(2, lines=2)
     amended[1]["line_customs_value"] = "30000000"
-    batch = pipeline.import_file(
-        source="vnaccs-csv", path=write_csv(tmp_path / "b.csv", amended)
-    )
+    batch = pipeline.import_file(source="vnaccs-csv", path=write_csv(tmp_path / "b.csv", amended))
     assert (batch.new_count, batch.changed_count, batch.unchanged_count) == (0, 1, 1)
     versions = list(
         Declaration.objects.filter(number="105000000001")
