@@ -30,6 +30,7 @@ which names the bad row. A batch resumed after a crash also goes on with the row
 path (it starts at a row number, which the row path can do).
 """
 
+import contextlib
 import hashlib
 import queue
 import threading
@@ -91,6 +92,8 @@ class Prepared:
     offices: list = field(default_factory=list)
     header: dict = field(default_factory=dict)  # HEADER_FIELDS name -> array per declaration
     lines: dict = field(default_factory=dict)  # LINE_FIELDS name -> array per table row
+    enterprise_ids: list | None = None  # set by ColumnarSink.link
+    office_ids: list | None = None
 
     @property
     def rows(self) -> int:
@@ -385,14 +388,33 @@ class ColumnarSink:
         self.offices = offices
         self.enterprises = EnterpriseDirectory()
 
+    def link(self, prepared: Prepared) -> None:
+        """Customs office and enterprise ids of every declaration of the chunk; a
+        tax code not known yet becomes an enterprise (committed at once, in the
+        caller's thread, so that parallel writers never create the same one)."""
+        wanted = {}
+        office_ids = []
+        for k, code in enumerate(prepared.tax_codes):
+            office_id, managing_id = self.offices.get(prepared.offices[k])
+            office_ids.append(office_id)
+            wanted.setdefault(code, (prepared.names[k], managing_id))
+        ids = self.enterprises.resolve(wanted) if wanted else {}
+        prepared.office_ids = office_ids
+        prepared.enterprise_ids = [ids[code] for code in prepared.tax_codes]
+
     def store(self, chunk, header):
         prepared: Prepared = chunk.prepared
+        if prepared.enterprise_ids is None:
+            self.link(prepared)
+        if chunk.turn is not None:
+            with connection.cursor() as cursor:
+                # Check references while the rows are copied, in parallel with the
+                # other writer, rather than at commit, which waits for its turn.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         classifier = Classifier(prepared.numbers, batch_id=self.batch.pk)
         new = changed = unchanged = 0
         write = []
         versions = []
-        wanted = {}
-        office_ids = []
         for k, number in enumerate(prepared.numbers):
             verdict, version = classifier.decide(number, prepared.versions[k], prepared.digests[k])
             if verdict == "unchanged":
@@ -405,21 +427,22 @@ class ColumnarSink:
                 new += 1
             else:
                 changed += 1
-            office_id, managing_id = self.offices.get(prepared.offices[k])
-            wanted.setdefault(prepared.tax_codes[k], (prepared.names[k], managing_id))
             write.append(k)
             versions.append(version)
-            office_ids.append(office_id)
         if classifier.retire:
             Declaration.objects.filter(pk__in=classifier.retire).update(is_current=False)
         written = []
         if write:
-            ids = self.enterprises.resolve(wanted)
-            enterprise_ids = [ids[prepared.tax_codes[k]] for k in write]
+            enterprise_ids = [prepared.enterprise_ids[k] for k in write]
+            office_ids = [prepared.office_ids[k] for k in write]
             if connection.vendor == "postgresql":
                 written = self._copy(prepared, write, versions, enterprise_ids, office_ids)
             else:
                 written = self._orm(prepared, write, versions, enterprise_ids, office_ids)
+        # What follows touches rows that other chunks' writers touch too (summary
+        # rows, the batch's counters): in file order, after the chunk before commits.
+        if chunk.turn is not None:
+            chunk.turn.wait_for_previous()
         if written or classifier.retire:
             summaries.apply(added_ids=written, retired_ids=classifier.retire)
         return new, changed, unchanged
@@ -611,20 +634,122 @@ def run(*, batch, adapter, plan, info, sink, offices, chunk_rows, progress, writ
 
     thread = threading.Thread(target=produce, name=f"import-batch-{batch.pk}", daemon=True)
     thread.start()
-    try:
+
+    def chunks():
         while True:
             item = handoff.get()
             if item is _END:
                 return
             if isinstance(item, BaseException):
                 raise item
-            chunk = _chunk_of(item)
-            write_chunk(batch, writer, chunk, info.header)
-            if progress:
-                progress(batch)
+            yield item
+
+    try:
+        writers = _writers()
+        if writers == 1:
+            for prepared in chunks():
+                writer.link(prepared)
+                write_chunk(batch, writer, _chunk_of(prepared), info.header)
+                if progress:
+                    progress(batch)
+        else:
+            _write_in_parallel(chunks(), writers, writer, batch, info.header, write_chunk, progress)
     finally:
         stop.set()
         thread.join()
+
+
+def _writers() -> int:
+    """How many chunks are written at the same time. Writers need connections of
+    their own, so only on PostgreSQL and outside a transaction (a test's, say):
+    rows the caller has not committed would be invisible to them."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    return max(1, settings.INGEST_WRITERS)
+
+
+class Turn:
+    """A chunk's place in the commit order: its writer copies rows at the same
+    time as the writer of the chunk before, then waits for that one to commit
+    before it touches shared rows and commits itself. So chunks commit in file
+    order and ``rows_done`` only grows; if a chunk fails, the ones after it roll
+    back."""
+
+    def __init__(self, previous: "Turn | None"):
+        self.previous = previous
+        self.finished = threading.Event()
+        self.failed = False
+
+    def wait_for_previous(self) -> None:
+        if self.previous is None:
+            return
+        self.previous.finished.wait()
+        if self.previous.failed:
+            raise ChunkAbandoned(_("an earlier chunk of the file was not stored"))
+
+    def end(self, *, failed: bool) -> None:
+        self.failed = failed or (self.previous is not None and self.previous.failed)
+        self.finished.set()
+        self.previous = None  # let the chain be collected
+
+
+class ChunkAbandoned(Exception):
+    """A chunk rolled back because the chunk before it failed."""
+
+
+def _write_in_parallel(prepared_chunks, writers, sink, batch, header, write_chunk, progress):
+    """Chunks go to ``writers`` threads, each with its own database connection.
+    A chunk that shares a declaration number with a chunk still being written
+    waits until that one is committed, since how it is classified depends on it."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    language = translation.get_language()  # the batch's: reasons are written in it
+
+    def write(chunk, turn):
+        translation.activate(language)
+        try:
+            write_chunk(batch, sink, chunk, header)
+        except BaseException:
+            turn.end(failed=True)
+            raise
+        else:
+            turn.end(failed=False)
+        finally:
+            connections.close_all()  # this thread's connections
+
+    in_flight: deque = deque()  # (future, numbers)
+    previous = None
+    error = None
+    with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="import-writer") as pool:
+        try:
+            for prepared in prepared_chunks:
+                numbers = set(prepared.numbers)
+                while in_flight and (
+                    len(in_flight) >= writers or any(numbers & seen for _f, seen in in_flight)
+                ):
+                    future, _seen = in_flight.popleft()
+                    future.result()
+                    if progress:
+                        progress(batch)
+                sink.link(prepared)
+                chunk = _chunk_of(prepared)
+                chunk.turn = previous = Turn(previous)
+                in_flight.append((pool.submit(write, chunk, chunk.turn), numbers))
+            while in_flight:
+                future, _seen = in_flight.popleft()
+                future.result()
+                if progress:
+                    progress(batch)
+        except Exception as exc:  # noqa: BLE001 (raised below, once the writers stopped)
+            error = exc
+            for future, _seen in in_flight:  # chunks before the failure still commit
+                with contextlib.suppress(Exception):
+                    future.result()
+    if error is not None:
+        raise error
 
 
 def _chunk_of(prepared: Prepared):
@@ -634,4 +759,5 @@ def _chunk_of(prepared: Prepared):
     chunk.rows = prepared.rows
     chunk.last_row = prepared.last_row
     chunk.prepared = prepared
+    chunk.turn = None
     return chunk

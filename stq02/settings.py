@@ -307,6 +307,9 @@ INGEST_PULL_URLS = {
 # VNACCS CSV files are checked a column at a time with Arrow (integrations/columnar.py);
 # 0 sends them through the row path like every other format.
 INGEST_COLUMNAR = env_bool("INGEST_COLUMNAR", True)
+# Chunks of one such file written at the same time, each by its own connection
+# (PostgreSQL). One per core of the database server is a good start.
+INGEST_WRITERS = env_int("INGEST_WRITERS", 2)
 
 # Domain settings -------------------------------------------------------------------
 # Rules that follow the law are data an administrator can change; these are the

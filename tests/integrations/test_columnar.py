@@ -208,3 +208,60 @@ def test_copy_writes_what_the_orm_would(world, tmp_path, settings):
     assert line_.vat_rate is None and line_.preference_code == ""
     assert stored.source == "vnaccs-csv" and stored.is_current
     assert connection.vendor in ("postgresql", "sqlite")
+
+
+# --- several writers (PostgreSQL): chunks written at the same time, committed in order --
+
+
+def _writer_threads(monkeypatch, *, crash_on=None) -> list[str]:
+    """Record the thread that stores each chunk; optionally fail the n-th one."""
+    import threading
+
+    seen: list[str] = []
+
+    def stored(batch):
+        seen.append(threading.current_thread().name)
+        if crash_on is not None and len(seen) == crash_on:
+            raise RuntimeError("disk full")
+
+    monkeypatch.setattr(pipeline, "chunk_stored", stored)
+    return seen
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_writers_store_what_one_writer_stores(world, tmp_path, settings, monkeypatch):
+    path = write_csv(tmp_path / "mixed.csv", _mixed_rows())
+    settings.INGEST_WRITERS = 2
+    threads = _writer_threads(monkeypatch)
+    rows, columns = _both_paths(settings, path, chunk_rows=3)
+    assert columns == rows
+    threads.clear()
+    Declaration.objects.all().delete()
+    pipeline.import_file(source="vnaccs-csv", path=path, chunk_rows=3)
+    assert len(threads) == 7
+    if connection.vendor == "postgresql":
+        assert {name.split("_")[0] for name in threads} == {"import-writer"}
+        assert len(set(threads)) == 2  # both writers took chunks
+    else:  # SQLite has one writer at a time
+        assert set(threads) == {"MainThread"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_chunk_rolls_back_the_ones_after_it(world, tmp_path, settings, monkeypatch):
+    settings.INGEST_COLUMNAR = True
+    settings.INGEST_WRITERS = 2
+    path = write_csv(tmp_path / "big.csv", declarations(8, lines=2))
+    _writer_threads(monkeypatch, crash_on=2)
+    batch = pipeline.import_file(source="vnaccs-csv", path=path, chunk_rows=4)
+    assert batch.status == ImportBatch.Status.FAILED
+    assert "disk full" in batch.error
+    batch.refresh_from_db()
+    # The first chunk (rows 1-4) committed; nothing of a later chunk did.
+    assert (batch.rows_done, batch.new_count) == (4, 2)
+    assert Declaration.objects.count() == 2 and DeclarationLine.objects.count() == 4
+
+    _writer_threads(monkeypatch)
+    resumed = pipeline.run_batch(batch_id=batch.pk, chunk_rows=4)
+    assert resumed.status == ImportBatch.Status.DONE
+    assert (resumed.new_count, resumed.rows_done) == (8, 16)
+    assert Declaration.objects.filter(is_current=True).count() == 8
