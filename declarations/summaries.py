@@ -38,7 +38,6 @@ NO_CHANNEL = 0
 class Summary:
     """One summary table: its model, key columns and additive value columns."""
 
-    name: str
     model_name: str
     keys: tuple[str, ...]
     values: tuple[str, ...]
@@ -49,21 +48,18 @@ class Summary:
 
 
 MONTHS = Summary(
-    "months",
     "EnterpriseMonth",
     keys=("enterprise_id", "month", "direction", "channel", "partner_country"),
     values=("declarations", "customs_value", "tax"),
     count="declarations",
 )
 PARTNERS = Summary(
-    "partners",
     "EnterprisePartnerMonth",
     keys=("enterprise_id", "month", "partner_name", "partner_country"),
     values=("declarations", "customs_value", "related"),
     count="declarations",
 )
 GOODS = Summary(
-    "goods",
     "EnterpriseGoodsMonth",
     keys=("enterprise_id", "month", "direction", "hs_code"),
     values=("lines", "customs_value", "tax"),
@@ -90,19 +86,19 @@ def _aggregates(summary: Summary, where: dict, apps):
     Declaration), as a queryset whose columns are named ``k_<key>`` and ``v_<value>``."""
     Declaration = apps.get_model("declarations", "Declaration")
     if summary is GOODS:
-        lines = apps.get_model("declarations", "DeclarationLine").objects.filter(
-            **{f"declaration__{lookup}": value for lookup, value in where.items()}
-        )
-        keyed = lines.annotate(
-            k_enterprise_id=F("declaration__enterprise_id"),
-            k_month=_month("declaration__registered_on"),
-            k_direction=F("declaration__direction"),
-            k_hs_code=F("hs_code"),
+        # Driven from the declarations and joined to their lines, so that the planner
+        # knows how few declarations a batch has (from the lines' side it merged
+        # against every declaration of the table).
+        keyed = Declaration.objects.filter(**where, lines__isnull=False).annotate(
+            k_enterprise_id=F("enterprise_id"),
+            k_month=_month("registered_on"),
+            k_direction=F("direction"),
+            k_hs_code=F("lines__hs_code"),
         )
         totals = {
-            "v_lines": Count("pk"),
-            "v_customs_value": Sum("customs_value"),
-            "v_tax": Sum(_tax()),
+            "v_lines": Count("lines__pk"),
+            "v_customs_value": Sum("lines__customs_value"),
+            "v_tax": Sum(_tax("lines__")),
         }
     elif summary is MONTHS:
         keyed = Declaration.objects.filter(**where).annotate(
@@ -156,20 +152,35 @@ def _upsert_select(summary: Summary, where: dict, *, sign: int, apps) -> None:
     factor = "" if sign == 1 else "-1 * "
     columns = [f"agg.k_{key}" for key in summary.keys]
     columns += [f"{factor}agg.v_{value}" for value in summary.values]
+    order = ", ".join(f"agg.k_{key}" for key in summary.keys)
     # "WHERE 1 = 1": SQLite would read ON CONFLICT as a join constraint without it.
+    # Rows in key order: two writers lock summary rows in the same order, no deadlock.
     statement = (
         _upsert_head(summary, apps)
-        + f"SELECT {', '.join(columns)} FROM ({sql}) agg WHERE 1 = 1"
+        + f"SELECT {', '.join(columns)} FROM ({sql}) agg WHERE 1 = 1 ORDER BY {order}"
         + _upsert_tail(summary, apps)
     )
+    _execute(summary, statement, params, shrinks=sign < 0, apps=apps)
+
+
+def _execute(summary: Summary, statement: str, params, *, shrinks: bool, apps) -> None:
+    """Run an upsert; when it takes figures out, delete the rows it brought to zero
+    (found through RETURNING: no index on the counts to maintain)."""
+    model = summary.model(apps)
     with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-
-
-def _drop_empty(summary: Summary, enterprise_ids, apps) -> None:
-    summary.model(apps).objects.filter(
-        enterprise_id__in=list(enterprise_ids), **{summary.count: 0}
-    ).delete()
+        if shrinks and connection.features.can_return_rows_from_bulk_insert:
+            qn = connection.ops.quote_name
+            table = qn(model._meta.db_table)
+            cursor.execute(f"{statement} RETURNING {table}.id, {table}.{qn(summary.count)}", params)
+            empty = [pk for pk, count in cursor.fetchall() if count == 0]
+        else:
+            cursor.execute(statement, params)
+            empty = []
+    for start in range(0, len(empty), 900):
+        model.objects.filter(pk__in=empty[start : start + 900]).delete()
+    if shrinks and not connection.features.can_return_rows_from_bulk_insert:
+        # Old SQLite: every empty row (embedded databases are small).
+        model.objects.filter(**{summary.count: 0}).delete()
 
 
 def _batches(ids: Sequence[int]):
@@ -185,19 +196,9 @@ def add(declaration_ids: Iterable[int], *, sign: int = 1, apps=global_apps) -> N
     if sign not in (1, -1):
         raise ValueError("sign is 1 or -1")
     ids = sorted(set(declaration_ids))
-    Declaration = apps.get_model("declarations", "Declaration")
     for batch in _batches(ids):
         for summary in SUMMARIES:
             _upsert_select(summary, {"pk__in": batch}, sign=sign, apps=apps)
-        if sign < 0:
-            enterprises = set(
-                Declaration.objects.filter(pk__in=batch)
-                .order_by()
-                .values_list("enterprise_id", flat=True)
-                .distinct()
-            )
-            for summary in SUMMARIES:
-                _drop_empty(summary, enterprises, apps)
 
 
 def apply(*, added_ids: Iterable[int] = (), retired_ids: Iterable[int] = ()) -> None:
@@ -230,10 +231,13 @@ def apply_rows(
       customs_value, related
     - goods: enterprise_id, month, direction, hs_code, lines, customs_value, tax
 
-    ``month`` is the first day of the registration month (a date); a missing channel
-    (None) is stored as 0, missing text as "". Tax is import duty + VAT + special
+    ``month`` is a date in the registration month (a datetime or pandas Timestamp
+    counts by its date); a missing channel (None or NaN) is stored as 0, missing text
+    as "". Money is whole VND (int or Decimal); tax is import duty + VAT + special
     consumption tax + environmental tax. Rows with the same key are added together
-    first, so a caller need not group them completely."""
+    first, so a caller need not group them completely. Unlike :func:`apply`, this
+    does not touch outcomes: a caller that writes outcomes sets ``Outcome.enterprise``
+    or calls :func:`fill_outcome_enterprises` for them."""
     for summary, rows in ((MONTHS, months), (PARTNERS, partners), (GOODS, goods)):
         _upsert_rows(summary, rows)
 
@@ -269,16 +273,16 @@ def _upsert_rows(summary: Summary, rows: Iterable[dict]) -> None:
     width = len(summary.keys) + len(summary.values)
     per_statement = max(1, 900 // width)
     head, tail = _upsert_head(summary, global_apps), _upsert_tail(summary, global_apps)
-    with connection.cursor() as cursor:
-        for start in range(0, len(items), per_statement):
-            chunk = items[start : start + per_statement]
-            marks = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(chunk))
-            cursor.execute(
-                f"{head}VALUES {marks}{tail}", [value for item in chunk for value in item]
-            )
-    shrunk = {key[0] for key, totals in merged.items() if any(total < 0 for total in totals)}
-    if shrunk:
-        _drop_empty(summary, shrunk, global_apps)
+    for start in range(0, len(items), per_statement):
+        chunk = items[start : start + per_statement]
+        marks = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(chunk))
+        _execute(
+            summary,
+            f"{head}VALUES {marks}{tail}",
+            [value for item in chunk for value in item],
+            shrinks=any(total < 0 for item in chunk for total in item[len(summary.keys) :]),
+            apps=global_apps,
+        )
 
 
 def rebuild(*, enterprise_ids: Iterable[int] | None = None, apps=global_apps) -> None:
@@ -290,7 +294,6 @@ def rebuild(*, enterprise_ids: Iterable[int] | None = None, apps=global_apps) ->
     batches = [None] if ids is None else list(_batches(ids))
     for batch in batches:
         where = {"is_current": True}
-        outcomes = Outcome.objects.all()
         for summary in SUMMARIES:
             rows = summary.model(apps).objects.all()
             if batch is not None:
@@ -298,12 +301,17 @@ def rebuild(*, enterprise_ids: Iterable[int] | None = None, apps=global_apps) ->
             rows.delete()
         if batch is not None:
             where["enterprise_id__in"] = batch
-            outcomes = outcomes.filter(
-                Q(enterprise_id__in=batch) | Q(declaration__enterprise_id__in=batch)
-            )
         for summary in SUMMARIES:
             _upsert_select(summary, where, sign=1, apps=apps)
-        fill_outcome_enterprises(outcomes, apps=apps)
+        if batch is None:
+            fill_outcome_enterprises(apps=apps)
+        else:
+            # Two reads, each through one index: the outcomes of these enterprises'
+            # declarations, and those that name one of these enterprises.
+            fill_outcome_enterprises(
+                Outcome.objects.filter(declaration__enterprise_id__in=batch), apps=apps
+            )
+            fill_outcome_enterprises(Outcome.objects.filter(enterprise_id__in=batch), apps=apps)
 
 
 def fill_outcome_enterprises(outcomes=None, *, apps=global_apps) -> int:
