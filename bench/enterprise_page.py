@@ -13,6 +13,11 @@ emptied before each request (every figure computed by the database), then the
 big page again with its panel figures cached. It prints median, 95th percentile
 and minimum of each, and on the last line the ratio alone: the big enterprise's
 uncached median over the small enterprise's uncached median.
+
+The page reads the enterprise summaries (``declarations.summaries``); before timing,
+the bench checks that the big enterprise's summaries add up to its current
+declarations and lines, and stops if they do not (a database filled before the
+summaries existed is filled by ``migrate``).
 """
 
 import argparse
@@ -74,6 +79,33 @@ def _timed(client, url: str, repeats: int, *, cold: bool) -> list[float]:
 def _p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def _check_summaries(enterprise_id: int) -> None:
+    """The summaries of ``enterprise_id`` against a fresh aggregate of the base tables."""
+    from django.db.models import Count, Sum
+
+    from declarations.models import (
+        Declaration,
+        DeclarationLine,
+        EnterpriseGoodsMonth,
+        EnterpriseMonth,
+    )
+
+    fresh = Declaration.objects.filter(enterprise_id=enterprise_id, is_current=True).aggregate(
+        n=Count("pk"), value=Sum("customs_value")
+    )
+    kept = EnterpriseMonth.objects.filter(enterprise_id=enterprise_id).aggregate(
+        n=Sum("declarations"), value=Sum("customs_value")
+    )
+    lines = DeclarationLine.objects.filter(
+        declaration__enterprise_id=enterprise_id, declaration__is_current=True
+    ).aggregate(n=Count("pk"), value=Sum("customs_value"))
+    kept_lines = EnterpriseGoodsMonth.objects.filter(enterprise_id=enterprise_id).aggregate(
+        n=Sum("lines"), value=Sum("customs_value")
+    )
+    if fresh != kept or lines != kept_lines:
+        sys.exit(f"summaries differ from the declarations: {fresh} {kept} {lines} {kept_lines}")
 
 
 def main() -> None:
@@ -151,6 +183,7 @@ def main() -> None:
         username="bench.central", defaults={"role": Role.OFFICER, "unit": central}
     )
 
+    _check_summaries(big["enterprise_id"])
     setup_test_environment()
     client = Client()
     client.force_login(user)
