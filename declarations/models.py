@@ -1,8 +1,9 @@
 """Customs declarations as VNACCS holds them, their goods lines and their outcomes."""
 
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
+from declarations import summaries
 from enterprises.models import Enterprise
 from stq02.models import Unit
 from stq02.scoping import ScopedManager
@@ -113,6 +114,30 @@ class Declaration(models.Model):
     def __str__(self):
         return f"{self.number}/{self.version}"
 
+    # One row saved or deleted through the ORM (the admin, tests) keeps the enterprise
+    # summaries: the stored figures out, the saved ones in. The writers of many rows
+    # (bulk_create, COPY) call summaries.apply themselves; queryset update() and
+    # delete() do neither (rebuild_summaries repairs what they leave).
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic(using=kwargs.get("using")):
+            was_current = (
+                self.pk is not None
+                and Declaration.objects.filter(pk=self.pk, is_current=True).exists()
+            )
+            if was_current:
+                summaries.add([self.pk], sign=-1)
+            super().save(*args, **kwargs)
+            if self.is_current:
+                summaries.add([self.pk])
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic(using=kwargs.get("using")):
+            if Declaration.objects.filter(pk=self.pk, is_current=True).exists():
+                summaries.add([self.pk], sign=-1)
+            Outcome.objects.filter(declaration_id=self.pk).update(enterprise=None)
+            return super().delete(*args, **kwargs)
+
     @property
     def total_tax(self):
         return self.import_duty + self.vat + self.special_consumption_tax + self.environmental_tax
@@ -157,6 +182,37 @@ class DeclarationLine(models.Model):
 
     def __str__(self):
         return f"{self.declaration_id}:{self.line_no} {self.hs_code}"
+
+    # As for Declaration: one line saved or deleted through the ORM takes its current
+    # declaration's figures out and puts them back in with the line as it is now.
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic(using=kwargs.get("using")):
+            ids = {self.declaration_id}
+            if self.pk is not None:
+                ids |= set(
+                    DeclarationLine.objects.filter(pk=self.pk).values_list(
+                        "declaration_id", flat=True
+                    )
+                )
+            current = list(
+                Declaration.objects.filter(pk__in=ids, is_current=True).values_list("pk", flat=True)
+            )
+            summaries.add(current, sign=-1)
+            super().save(*args, **kwargs)
+            summaries.add(current)
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic(using=kwargs.get("using")):
+            current = list(
+                Declaration.objects.filter(pk=self.declaration_id, is_current=True).values_list(
+                    "pk", flat=True
+                )
+            )
+            summaries.add(current, sign=-1)
+            deleted = super().delete(*args, **kwargs)
+            summaries.add(current)
+            return deleted
 
 
 class Outcome(models.Model):

@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import factory
 
-from declarations import summaries
 from declarations.models import Declaration, DeclarationLine
 from enterprises.models import Enterprise
 from enterprises.validators import make_tax_code
@@ -60,27 +59,9 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
     managing_unit = factory.SubFactory(UnitFactory)
 
 
-class _KeepsSummaries:
-    """Factories write declarations and lines through the ORM, one row at a time,
-    where the application's writers go through ``declarations.summaries``; after
-    each row the enterprise's summaries are rebuilt from the base tables, so pages
-    show what a fresh aggregate gives. The writers themselves are tested against
-    fresh aggregates in tests/pages/test_summaries.py."""
-
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        obj = super()._create(model_class, *args, **kwargs)
-        summaries.rebuild(enterprise_ids=[cls._enterprise_id(obj)])
-        return obj
-
-
-class DeclarationFactory(_KeepsSummaries, factory.django.DjangoModelFactory):
+class DeclarationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Declaration
-
-    @staticmethod
-    def _enterprise_id(obj):
-        return obj.enterprise_id
 
     number = factory.LazyFunction(lambda: str(next(_declaration_numbers)))
     type_code = "A11"
@@ -95,13 +76,9 @@ class DeclarationFactory(_KeepsSummaries, factory.django.DjangoModelFactory):
     content_hash = factory.Sequence(lambda n: f"{n:032x}")
 
 
-class DeclarationLineFactory(_KeepsSummaries, factory.django.DjangoModelFactory):
+class DeclarationLineFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = DeclarationLine
-
-    @staticmethod
-    def _enterprise_id(obj):
-        return obj.declaration.enterprise_id
 
     declaration = factory.SubFactory(DeclarationFactory)
     line_no = factory.Sequence(lambda n: n % 900 + 1)

@@ -26,6 +26,7 @@ from declarations.services import record_outcomes
 from enterprises.models import Enterprise
 from integrations import pipeline
 from stq02.money import group_digits
+from tests.factories import DeclarationLineFactory
 from tests.integrations.samples import TAX_A, TAX_B, line, write_csv
 
 
@@ -363,6 +364,29 @@ def test_rebuild_summaries_repairs_summaries_and_outcome_enterprises(world, tmp_
     assert outcome.enterprise_id == declaration.enterprise_id
 
 
-def test_factories_keep_the_summaries_of_what_they_write(world, trade):
+def test_rows_saved_or_deleted_one_at_a_time_keep_the_summaries(world, trade):
+    # The page tests' factories write through save(), as the admin does.
     assert EnterpriseMonth.objects.filter(enterprise=trade.enterprise_a).exists()
     assert _stored() == _fresh()
+    declaration = trade.declaration_a
+    declaration.customs_value = Decimal("999000000")
+    declaration.registered_on -= dt.timedelta(days=40)
+    declaration.channel = None
+    declaration.save()
+    assert _stored() == _fresh()
+
+    goods_line = declaration.lines.get()
+    goods_line.hs_code = "85423100"
+    goods_line.vat = Decimal("1234")
+    goods_line.save()
+    extra = DeclarationLineFactory(declaration=declaration, line_no=2, hs_code="85044090")
+    assert _stored() == _fresh()
+    extra.delete()
+    assert _stored() == _fresh()
+
+    trade.amended_a.is_current = False
+    trade.amended_a.save(update_fields=["is_current"])
+    assert _stored() == _fresh()
+    trade.declaration_b.delete()
+    assert _stored() == _fresh()
+    assert not Outcome.objects.filter(enterprise=trade.enterprise_b).exists()
