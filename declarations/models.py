@@ -26,7 +26,8 @@ class Declaration(models.Model):
         YELLOW = 2, _("Yellow (documents)")
         RED = 3, _("Red (physical)")
 
-    number = models.CharField(_("declaration number"), max_length=12, db_index=True)
+    # Not indexed alone: the unique (number, version) index serves lookups by number.
+    number = models.CharField(_("declaration number"), max_length=12)
     version = models.PositiveSmallIntegerField(_("amendment version"), default=0)
     is_current = models.BooleanField(_("current version"), default=True)
     type_code = models.CharField(_("type code"), max_length=3)
@@ -38,6 +39,7 @@ class Declaration(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # (customs_office, registered_on) below serves it
     )
     office_code = models.CharField(_("customs office code"), max_length=10, blank=True)
     registered_on = models.DateField(_("registration date"), db_index=True)
@@ -50,6 +52,7 @@ class Declaration(models.Model):
         verbose_name=_("importer / exporter"),
         on_delete=models.PROTECT,
         related_name="declarations",
+        db_index=False,  # (enterprise, registered_on) below serves it
     )
     declarant_code = models.CharField(_("declarant"), max_length=20, blank=True)
     partner_name = models.CharField(_("trading partner"), max_length=300, blank=True)
@@ -145,10 +148,14 @@ class Declaration(models.Model):
 
 class DeclarationLine(models.Model):
     declaration = models.ForeignKey(
-        Declaration, verbose_name=_("declaration"), on_delete=models.CASCADE, related_name="lines"
+        Declaration,
+        verbose_name=_("declaration"),
+        on_delete=models.CASCADE,
+        related_name="lines",
+        db_index=False,  # the unique (declaration, line_no) index serves it
     )
     line_no = models.PositiveSmallIntegerField(_("line"))
-    hs_code = models.CharField(_("HS code"), max_length=8, db_index=True)
+    hs_code = models.CharField(_("HS code"), max_length=8)
     description = models.CharField(_("description"), max_length=500, blank=True)
     quantity = models.DecimalField(_("quantity"), max_digits=20, decimal_places=4, default=0)
     unit = models.CharField(_("unit"), max_length=10, blank=True)
@@ -178,6 +185,11 @@ class DeclarationLine(models.Model):
         verbose_name_plural = _("goods lines")
         constraints = [
             models.UniqueConstraint(fields=["declaration", "line_no"], name="declaration_line_once")
+        ]
+        # One index for equality and prefix searches on the HS code (a chapter or
+        # heading): the pattern operator class serves both, whatever the collation.
+        indexes = [
+            models.Index(fields=["hs_code"], name="line_hs_code", opclasses=["varchar_pattern_ops"])
         ]
 
     def __str__(self):
