@@ -454,10 +454,12 @@ def generate(*, options: dict, rng: random.Random, progress) -> str:
         writer.flush()
     progress("Goods lines", total_lines, total_lines)
     _reset_sequence(Declaration)
-    # COPY bypasses the writers: the enterprise summaries (and each outcome's
-    # enterprise) are computed once from what was written.
+    # COPY bypasses the writers: each outcome's enterprise and the summaries of the
+    # big enterprises are computed once from what was written.
     with transaction.atomic():
+        summaries.fill_outcome_enterprises()
         summaries.rebuild()
+    summaries.promote()
     return (
         f"{next_id - first_id:,} declaration versions ({counts['amended']:,} amended), "
         f"{lines_done:,} goods lines, {counts['outcomes']:,} outcomes "

@@ -313,6 +313,20 @@ class Outcome(models.Model):
 # NULLs as distinct, and the upsert relies on the key).
 
 
+class SummarisedEnterprise(models.Model):
+    """An enterprise whose page figures are kept in the summaries below: one with at
+    least ENTERPRISE_SUMMARY_THRESHOLD current declarations (declarations.summaries.promote).
+    Other enterprises' figures are aggregated from their declarations when asked."""
+
+    enterprise = models.OneToOneField(
+        Enterprise, primary_key=True, on_delete=models.CASCADE, related_name="summarised"
+    )
+    since = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"summarised {self.enterprise_id}"
+
+
 class EnterpriseMonth(models.Model):
     """Current declarations of an enterprise by month, direction, channel and partner
     country: the trade panel's months, channels and countries."""

@@ -3,8 +3,9 @@ trade picture of one enterprise (months, goods, partners, channels, outcomes).
 
 Every figure is an aggregate computed by the database; nothing here loads an
 enterprise's declarations into Python. The enterprise's trade and goods figures
-come from its summaries (``declarations.summaries``: current versions by month,
-kept by the writers), within the last ``MONTHS`` months.
+are added up from its monthly figures (``declarations.summaries.figures``: the
+summary rows the writers keep for a big enterprise, or the same aggregates over
+the declarations of any other), within the last ``MONTHS`` months.
 """
 
 import datetime as dt
@@ -14,14 +15,8 @@ from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from declarations.models import (
-    Declaration,
-    DeclarationLine,
-    EnterpriseGoodsMonth,
-    EnterpriseMonth,
-    EnterprisePartnerMonth,
-    Outcome,
-)
+from declarations import summaries
+from declarations.models import Declaration, DeclarationLine, Outcome
 
 MONTHS = 36
 TAX = F("import_duty") + F("vat") + F("special_consumption_tax") + F("environmental_tax")
@@ -80,30 +75,39 @@ def _as_date(value):
     return value.date() if isinstance(value, dt.datetime) else value
 
 
+def _top(rows, key, *, value="customs_value", sums=(), limit=8) -> list[dict]:
+    """``rows`` added up by the ``key`` columns, the ``limit`` with the highest
+    ``value`` first (ties in key order, so that the list does not change between
+    requests)."""
+    totals: dict[tuple, dict] = {}
+    for row in rows:
+        group = tuple(row[name] for name in key)
+        entry = totals.setdefault(group, dict.fromkeys(sums, 0))
+        for name in sums:
+            entry[name] += row[name] or 0
+    ordered = sorted(totals.items(), key=lambda item: (-item[1][value], item[0]))
+    return [dict(zip(key, group, strict=True)) | entry for group, entry in ordered[:limit]]
+
+
 def enterprise_trade(*, enterprise, months: int = MONTHS, today: dt.date | None = None) -> dict:
     """Import/export count, value and tax by month, channel shares and top
     countries over ``months`` months; top partners over the last 12 months.
 
-    Read from the enterprise's summaries (at most a few thousand rows), which hold
-    the same sums over its current declarations by registration month."""
+    Added up from the enterprise's monthly figures (``summaries.figures``: its
+    summary rows if it is a big enterprise, else aggregated from its declarations)."""
     starts = month_starts(months=months, today=today)
-    summary = EnterpriseMonth.objects.filter(enterprise=enterprise, month__gte=starts[0])
+    rows = summaries.figures(summaries.MONTHS, enterprise=enterprise, since=starts[0])
     by_month = {start: {"import": [0, 0, 0], "export": [0, 0, 0]} for start in starts}
     by_channel = {}
-    rows = (
-        summary.values("month", "direction", "channel")
-        .annotate(n=Sum("declarations"), value=Sum("customs_value"), tax=Sum("tax"))
-        .order_by()
-    )
     for row in rows:
         month = _as_date(row["month"])
         if month in by_month and row["direction"] in by_month[month]:
             cell = by_month[month][row["direction"]]
-            cell[0] += row["n"]
-            cell[1] += row["value"] or 0
+            cell[0] += row["declarations"]
+            cell[1] += row["customs_value"] or 0
             cell[2] += row["tax"] or 0
         channel = row["channel"] or None  # 0 in the summary: no channel
-        by_channel[channel] = by_channel.get(channel, 0) + row["n"]
+        by_channel[channel] = by_channel.get(channel, 0) + row["declarations"]
     totals = {
         direction: {
             "count": sum(by_month[m][direction][0] for m in starts),
@@ -124,27 +128,25 @@ def enterprise_trade(*, enterprise, months: int = MONTHS, today: dt.date | None 
         }
         for channel, count in sorted(by_channel.items(), key=lambda item: item[0] or 0)
     ]
-    partners = list(
-        EnterprisePartnerMonth.objects.filter(
-            enterprise=enterprise,
-            month__gte=starts[-12] if len(starts) >= 12 else starts[0],
-        )
-        .values("partner_name", "partner_country")
-        .annotate(n=Sum("declarations"), value=Sum("customs_value"), related=Sum("related"))
-        .order_by("-value")[:8]
+    partner_start = starts[-12] if len(starts) >= 12 else starts[0]
+    partners = _top(
+        summaries.figures(summaries.PARTNERS, enterprise=enterprise, since=partner_start),
+        ("partner_name", "partner_country"),
+        sums=("declarations", "customs_value", "related"),
     )
+    countries = _top(rows, ("direction", "partner_country"), sums=("declarations", "customs_value"))
     return {
         "months": starts,
         "by_month": [(start, by_month[start]) for start in starts],
         "totals": totals,
         "channels": channels,
-        "partners": partners,
-        "countries": list(
-            summary.values("direction", "partner_country")
-            .annotate(n=Sum("declarations"), value=Sum("customs_value"))
-            .order_by("-value")[:8]
-        ),
+        "partners": [_renamed(row, declarations="n", customs_value="value") for row in partners],
+        "countries": [_renamed(row, declarations="n", customs_value="value") for row in countries],
     }
+
+
+def _renamed(row: dict, **names) -> dict:
+    return {names.get(key, key): value for key, value in row.items()}
 
 
 def enterprise_data_version(*, enterprise) -> str:
@@ -160,20 +162,16 @@ def enterprise_data_version(*, enterprise) -> str:
 
 def enterprise_goods(*, enterprise, months: int = 12, today: dt.date | None = None, limit=10):
     """The HS codes with the highest customs value in the last ``months`` months,
-    from the enterprise's goods summary; descriptions are looked up after."""
+    from the enterprise's goods figures; descriptions are looked up after."""
     start = month_starts(months=months, today=today)[0]
     goods = [
-        {
-            "hs_code": row["hs_code"],
-            "declaration__direction": row["direction"],
-            "lines": row["lines"],
-            "value": row["value"],
-            "tax": row["tax"],
-        }
-        for row in EnterpriseGoodsMonth.objects.filter(enterprise=enterprise, month__gte=start)
-        .values("hs_code", "direction")
-        .annotate(lines=Sum("lines"), value=Sum("customs_value"), tax=Sum("tax"))
-        .order_by("-value")[:limit]
+        _renamed(row, direction="declaration__direction", customs_value="value")
+        for row in _top(
+            summaries.figures(summaries.GOODS, enterprise=enterprise, since=start),
+            ("hs_code", "direction"),
+            sums=("lines", "customs_value", "tax"),
+            limit=limit,
+        )
     ]
     for row in goods:
         # Unordered LIMIT 1: the HS code index finds one line at once.

@@ -2,6 +2,15 @@
 ``EnterpriseGoodsMonth``): figures of current declaration versions per enterprise
 and month, kept up to date by the writers of declarations.
 
+Only big enterprises are summarised (``SummarisedEnterprise``: those with at least
+``ENTERPRISE_SUMMARY_THRESHOLD`` current declarations, promoted by :func:`promote`
+after each import batch and every night). For them the page would otherwise add up
+tens of thousands of declarations; for the others the same figures are aggregated
+from the declarations when the page asks (:func:`figures`), which is fast for a few
+thousand rows. Keeping summaries for every enterprise cost as many summary rows as
+declarations (most enterprises declare a few times a month) and made an import
+several times slower.
+
 Writers call, in their own transaction, once the rows are written::
 
     summaries.apply(added_ids=[...], retired_ids=[...])
@@ -27,11 +36,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.apps import apps as global_apps
-from django.db import connection
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Count, DateField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, TruncMonth
 
 NO_CHANNEL = 0
+SUMMARISED = {"enterprise__summarised__isnull": False}  # lookups on Declaration
 
 
 @dataclass(frozen=True)
@@ -197,8 +208,12 @@ def add(declaration_ids: Iterable[int], *, sign: int = 1, apps=global_apps) -> N
         raise ValueError("sign is 1 or -1")
     ids = sorted(set(declaration_ids))
     for batch in _batches(ids):
+        Declaration = apps.get_model("declarations", "Declaration")
+        lock_enterprises(
+            Declaration.objects.filter(pk__in=batch).values_list("enterprise_id", flat=True)
+        )
         for summary in SUMMARIES:
-            _upsert_select(summary, {"pk__in": batch}, sign=sign, apps=apps)
+            _upsert_select(summary, {"pk__in": batch, **SUMMARISED}, sign=sign, apps=apps)
 
 
 def apply(*, added_ids: Iterable[int] = (), retired_ids: Iterable[int] = ()) -> None:
@@ -286,14 +301,15 @@ def _upsert_rows(summary: Summary, rows: Iterable[dict]) -> None:
 
 
 def rebuild(*, enterprise_ids: Iterable[int] | None = None, apps=global_apps) -> None:
-    """Recompute the summaries of ``enterprise_ids`` (None: every enterprise) from
-    the current declarations and their lines, and set each outcome's enterprise
-    to its declaration's. Run in a transaction (it deletes, then inserts)."""
+    """Recompute the summaries of ``enterprise_ids`` (None: every summarised
+    enterprise) from the current declarations and their lines, and set each
+    outcome's enterprise to its declaration's. Run in a transaction (it deletes,
+    then inserts)."""
     Outcome = apps.get_model("declarations", "Outcome")
     ids = None if enterprise_ids is None else sorted(set(enterprise_ids))
     batches = [None] if ids is None else list(_batches(ids))
     for batch in batches:
-        where = {"is_current": True}
+        where = {"is_current": True, **SUMMARISED}
         for summary in SUMMARIES:
             rows = summary.model(apps).objects.all()
             if batch is not None:
@@ -330,3 +346,103 @@ def fill_outcome_enterprises(outcomes=None, *, apps=global_apps) -> int:
         enterprise_id=None
     )
     return changed
+
+
+# --- Which enterprises are summarised -------------------------------------------------
+
+
+def lock_enterprises(enterprise_ids) -> None:
+    """Share-lock the enterprises' rows until the end of the transaction, as a
+    reference check does. :func:`promote` takes them FOR UPDATE, so a writer that
+    reads whether an enterprise is summarised and the promotion that makes it so
+    cannot pass each other: one waits for the other's commit."""
+    if connection.vendor != "postgresql":
+        return  # SQLite runs one writing transaction at a time
+    Enterprise = global_apps.get_model("enterprises", "Enterprise")
+    table = connection.ops.quote_name(Enterprise._meta.db_table)
+    with connection.cursor() as cursor:
+        if isinstance(enterprise_ids, list | set | tuple):
+            cursor.execute(
+                f"SELECT 1 FROM {table} WHERE id = ANY(%s) FOR KEY SHARE",
+                [sorted(set(enterprise_ids))],
+            )
+        else:  # a queryset of ids
+            sql, params = enterprise_ids.query.sql_with_params()
+            cursor.execute(f"SELECT 1 FROM {table} WHERE id IN ({sql}) FOR KEY SHARE", params)
+
+
+def summarised_among(enterprise_ids: Iterable[int]) -> set[int]:
+    """Which of these enterprises are summarised, read under :func:`lock_enterprises`
+    (call it in the writer's transaction, after its rows are written)."""
+    ids = sorted(set(enterprise_ids))
+    if not ids:
+        return set()
+    lock_enterprises(ids)
+    Summarised = global_apps.get_model("declarations", "SummarisedEnterprise")
+    found = set()
+    for batch in _batches(ids):
+        found.update(
+            Summarised.objects.filter(enterprise_id__in=batch).values_list(
+                "enterprise_id", flat=True
+            )
+        )
+    return found
+
+
+def is_summarised(enterprise) -> bool:
+    Summarised = global_apps.get_model("declarations", "SummarisedEnterprise")
+    return Summarised.objects.filter(enterprise_id=enterprise.pk).exists()
+
+
+def promote(*, threshold: int | None = None, apps=global_apps) -> list[int]:
+    """Summarise the enterprises that have reached ``threshold`` current declarations
+    (default ENTERPRISE_SUMMARY_THRESHOLD): their rows are locked, their summaries
+    built from the base tables and the mark set, in one transaction. Returns their
+    ids. An enterprise stays summarised once it is."""
+    if threshold is None:
+        threshold = settings.ENTERPRISE_SUMMARY_THRESHOLD
+    Declaration = apps.get_model("declarations", "Declaration")
+    Enterprise = apps.get_model("enterprises", "Enterprise")
+    Summarised = apps.get_model("declarations", "SummarisedEnterprise")
+    big = list(
+        Declaration.objects.filter(is_current=True, enterprise__summarised__isnull=True)
+        .order_by()
+        .values("enterprise_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=threshold)
+        .values_list("enterprise_id", flat=True)
+    )
+    if not big:
+        return []
+    with transaction.atomic():
+        list(Enterprise.objects.select_for_update().filter(pk__in=big).values_list("pk"))
+        Summarised.objects.bulk_create(
+            [Summarised(enterprise_id=pk) for pk in big], ignore_conflicts=True
+        )
+        rebuild(enterprise_ids=big, apps=apps)
+    return big
+
+
+def figures(summary: Summary, *, enterprise, since) -> list[dict]:
+    """The summary's rows of one enterprise from ``since`` (a first day of a month),
+    keyed by the summary's column names: read from its table for a summarised
+    enterprise, aggregated from the declarations for any other."""
+    keys = [key for key in summary.keys if key != "enterprise_id"]
+    if is_summarised(enterprise):
+        return list(
+            summary.model()
+            .objects.filter(enterprise_id=enterprise.pk, month__gte=since)
+            .values(*keys, *summary.values)
+        )
+    rows = _aggregates(
+        summary,
+        {"enterprise_id": enterprise.pk, "is_current": True, "registered_on__gte": since},
+        global_apps,
+    )
+    return [
+        {
+            **{key: row[f"k_{key}"] for key in keys},
+            **{value: row[f"v_{value}"] or 0 for value in summary.values},
+        }
+        for row in rows
+    ]

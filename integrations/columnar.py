@@ -366,6 +366,12 @@ class ColumnarReader:
         return pc.coalesce(pa.array(filled, pa.string()), stated)
 
 
+def _runs(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """The row numbers start, start + 1, … of each run, one run after the other."""
+    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(sizes)[:-1])), sizes)
+    return np.arange(int(sizes.sum())) + offsets
+
+
 def _buffers(array):
     """(offsets as numpy, data as memoryview) of a string array."""
     offsets_buffer, data_buffer = array.buffers()[1:3]
@@ -432,6 +438,7 @@ class ColumnarSink:
         if classifier.retire:
             Declaration.objects.filter(pk__in=classifier.retire).update(is_current=False)
         written = []
+        enterprise_ids = []
         if write:
             enterprise_ids = [prepared.enterprise_ids[k] for k in write]
             office_ids = [prepared.office_ids[k] for k in write]
@@ -444,7 +451,11 @@ class ColumnarSink:
         if chunk.turn is not None:
             chunk.turn.wait_for_previous()
         if written or classifier.retire:
-            summaries.apply(added_ids=written, retired_ids=classifier.retire)
+            # Only big enterprises have summaries: the others' declarations need no
+            # aggregate here (read under the enterprise locks, after the rows).
+            kept = summaries.summarised_among(set(enterprise_ids)) if written else set()
+            added = [pk for pk, owner in zip(written, enterprise_ids, strict=True) if owner in kept]
+            summaries.apply(added_ids=added, retired_ids=classifier.retire)
         return new, changed, unchanged
 
     def _repeated(self, chunk, prepared, k, header) -> None:
@@ -498,13 +509,7 @@ class ColumnarSink:
             _copy_table(cursor, Declaration, given, with_id=True)
 
             sizes = prepared.ends[write] - prepared.starts[write]
-            rows = np.concatenate(
-                [
-                    np.arange(s, e)
-                    for s, e in zip(prepared.starts[write], prepared.ends[write], strict=True)
-                ]
-            )
-            taken = pa.array(rows)
+            taken = pa.array(_runs(prepared.starts[write], sizes))
             line_given = {"declaration_id": pa.array(np.repeat(ids, sizes))}
             for name in LINE_FIELDS:
                 line_given[name] = prepared.lines[name].take(taken)

@@ -26,6 +26,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from declarations import summaries
 from declarations.models import Outcome
 from declarations.services import (
     HEADER_FIELDS,
@@ -435,6 +436,14 @@ def _finish(batch: ImportBatch, status: str, error: str = "") -> ImportBatch:
     return batch
 
 
+def _done(batch: ImportBatch, adapter) -> ImportBatch:
+    """A batch that wrote declarations may have made enterprises big enough for
+    summaries of their own (declarations.summaries.promote)."""
+    if adapter.kind == "declarations" and (batch.new_count or batch.changed_count):
+        summaries.promote()
+    return _finish(batch, ImportBatch.Status.DONE)
+
+
 def run_batch(*, batch_id: int, progress=None, chunk_rows: int | None = None) -> ImportBatch:
     """Run (or resume) one batch. Returns the batch in its final state; a refused
     file or a failure is recorded on the batch, not raised."""
@@ -484,7 +493,7 @@ def run_batch(*, batch_id: int, progress=None, chunk_rows: int | None = None) ->
                         progress=progress,
                         write_chunk=write_chunk,
                     )
-                    return _finish(batch, ImportBatch.Status.DONE)
+                    return _done(batch, adapter)
                 except columnar.Unreadable as exc:
                     # The row path reads on after the last committed row and names
                     # the row Arrow could not read.
@@ -505,7 +514,7 @@ def run_batch(*, batch_id: int, progress=None, chunk_rows: int | None = None) ->
                 ImportBatch.Status.FAILED,
                 _("Stopped after row %(row)d: %(error)s") % {"row": batch.rows_done, "error": exc},
             )
-        return _finish(batch, ImportBatch.Status.DONE)
+        return _done(batch, adapter)
 
 
 def import_file(*, source: str, path, user=None, unit=None, progress=None, chunk_rows=None):

@@ -25,6 +25,12 @@ SCHEDULES = [
         {"minute": "*/5"},
         {},
     ),
+    (
+        "declarations: summarise big enterprises",
+        "declarations.promote_summaries",
+        {"minute": "0", "hour": "1"},
+        {},
+    ),
     ("Nightly risk scoring", "risk.score_all", {"minute": "30", "hour": "1"}, {}),
     ("Audit deadline alerts", "audits.daily_deadline_check", {"minute": "30", "hour": "6"}, {}),
     (

@@ -306,6 +306,10 @@ INGEST_PULL_URLS = {
 }
 # VNACCS CSV files are checked a column at a time with Arrow (integrations/columnar.py);
 # 0 sends them through the row path like every other format.
+# Enterprises with at least this many current declarations get their page figures
+# kept in summary tables (declarations/summaries.py); smaller ones are aggregated
+# from their declarations when the page is asked for.
+ENTERPRISE_SUMMARY_THRESHOLD = env_int("ENTERPRISE_SUMMARY_THRESHOLD", 5000, minimum=0)
 INGEST_COLUMNAR = env_bool("INGEST_COLUMNAR", True)
 # Chunks of one such file written at the same time, each by its own connection
 # (PostgreSQL). One per core of the database server is a good start.

@@ -5,11 +5,11 @@ from django.db import migrations, models
 
 
 def fill(apps, schema_editor):
-    """Outcomes get their declaration's enterprise; the summaries are computed from
-    the declarations already stored (historical models: this migration's schema)."""
+    """Outcomes get their declaration's enterprise (historical models: this
+    migration's schema). The summaries of big enterprises are built by 0006."""
     from declarations import summaries
 
-    summaries.rebuild(apps=apps)
+    summaries.fill_outcome_enterprises(apps=apps)
 
 
 class Migration(migrations.Migration):

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.db.models import Count, Sum
+from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,6 +22,7 @@ from declarations.models import (
     EnterpriseMonth,
     EnterprisePartnerMonth,
     Outcome,
+    SummarisedEnterprise,
 )
 from declarations.services import record_outcomes
 from enterprises.models import Enterprise
@@ -33,6 +35,22 @@ from tests.integrations.samples import TAX_A, TAX_B, line, write_csv
 @pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+
+
+@pytest.fixture(autouse=True)
+def _every_enterprise_summarised(settings):
+    """Here every enterprise is "big": summarised from its first row (an enterprise
+    saved one at a time) or from the end of the import that created it (the
+    pipeline creates enterprises in bulk and promotes at the end of a batch)."""
+    settings.ENTERPRISE_SUMMARY_THRESHOLD = 0
+
+    def summarise(sender, instance, created, **kwargs):
+        if created:
+            SummarisedEnterprise.objects.get_or_create(enterprise=instance)
+
+    post_save.connect(summarise, sender=Enterprise, dispatch_uid="test-summarise")
+    yield
+    post_save.disconnect(sender=Enterprise, dispatch_uid="test-summarise")
 
 
 def _day(days_ago: int) -> str:
@@ -357,7 +375,7 @@ def test_rebuild_summaries_repairs_summaries_and_outcome_enterprises(world, tmp_
         k: v for k, v in expected["months"].items() if k[0] != b
     }
     assert not any(k[0] == b for k in stored["months"])  # B was not asked for
-    assert out.getvalue().strip() == "summaries rebuilt (enterprises: 1)"
+    assert out.getvalue().strip() == "summaries rebuilt (enterprises: 1); newly summarised: 0"
     call_command("rebuild_summaries", stdout=out)
     assert _stored() == expected == _fresh()
     outcome.refresh_from_db()
@@ -390,3 +408,56 @@ def test_rows_saved_or_deleted_one_at_a_time_keep_the_summaries(world, trade):
     trade.declaration_b.delete()
     assert _stored() == _fresh()
     assert not Outcome.objects.filter(enterprise=trade.enterprise_b).exists()
+
+
+# --- only big enterprises are summarised ---------------------------------------------
+
+
+def test_small_enterprises_keep_no_summary_rows_and_show_the_same_figures(
+    world, tmp_path, settings
+):
+    post_save.disconnect(sender=Enterprise, dispatch_uid="test-summarise")
+    settings.ENTERPRISE_SUMMARY_THRESHOLD = 3
+    _import(tmp_path, "tk.csv", _rows())
+    a = Enterprise.objects.get(tax_code=TAX_A)  # 3 declarations: summarised
+    b = Enterprise.objects.get(tax_code=TAX_B)  # 1 declaration: not
+    assert set(SummarisedEnterprise.objects.values_list("enterprise_id", flat=True)) == {a.pk}
+    assert not EnterpriseMonth.objects.filter(enterprise=b).exists()
+    assert _stored() == {
+        name: {key: value for key, value in rows.items() if key[0] == a.pk}
+        for name, rows in _fresh().items()
+    }
+
+    # The page's figures are the same read either way.
+    read_from_summaries = (
+        selectors.enterprise_trade(enterprise=a),
+        selectors.enterprise_goods(enterprise=a),
+    )
+    SummarisedEnterprise.objects.filter(enterprise=a).delete()
+    aggregated = (
+        selectors.enterprise_trade(enterprise=a),
+        selectors.enterprise_goods(enterprise=a),
+    )
+    assert aggregated == read_from_summaries
+    assert read_from_summaries[0]["totals"]["import"]["count"] == 2
+
+    # An enterprise that grows past the threshold is summarised by the next batch.
+    more = [line(f"30500000001{n}", 1, tax_code=TAX_B, registered_on=_day(5)) for n in range(3)]
+    _import(tmp_path, "more.csv", more)
+    assert SummarisedEnterprise.objects.filter(enterprise=b).exists()
+    assert {key: value for key, value in _stored()["months"].items() if key[0] == b.pk} == {
+        key: value for key, value in _fresh()["months"].items() if key[0] == b.pk
+    }
+
+
+def test_the_nightly_task_summarises_enterprises_that_grew(world, tmp_path, settings):
+    from declarations.tasks import promote_summaries
+
+    post_save.disconnect(sender=Enterprise, dispatch_uid="test-summarise")
+    settings.ENTERPRISE_SUMMARY_THRESHOLD = 100
+    _import(tmp_path, "tk.csv", _rows())
+    assert not SummarisedEnterprise.objects.exists()
+    settings.ENTERPRISE_SUMMARY_THRESHOLD = 1
+    assert promote_summaries.delay().get() == 2
+    assert _stored() == _fresh()
+    assert promote_summaries.delay().get() == 0  # once summarised, always

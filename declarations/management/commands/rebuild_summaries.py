@@ -9,8 +9,10 @@ from enterprises.models import Enterprise
 
 class Command(BaseCommand):
     help = (
-        "Recompute the enterprise page's summaries (months, partners, goods) from the "
-        "current declarations and their lines, and each outcome's enterprise. The "
+        "Recompute the enterprise page's summaries (months, partners, goods) of the "
+        "summarised (big) enterprises from the current declarations and their lines, "
+        "each outcome's enterprise, and summarise enterprises that have grown past "
+        "ENTERPRISE_SUMMARY_THRESHOLD. The "
         "writers keep them up to date; this repairs them after rows were written "
         "another way (a restore, a manual correction)."
     )
@@ -32,5 +34,8 @@ class Command(BaseCommand):
             enterprise_ids = list(found.values())
         with transaction.atomic():
             summaries.rebuild(enterprise_ids=enterprise_ids)
-        scope = "all" if enterprise_ids is None else len(enterprise_ids)
-        self.stdout.write(f"summaries rebuilt (enterprises: {scope})")
+        promoted = summaries.promote()
+        scope = "all summarised" if enterprise_ids is None else len(enterprise_ids)
+        self.stdout.write(
+            f"summaries rebuilt (enterprises: {scope}); newly summarised: {len(promoted)}"
+        )
