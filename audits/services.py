@@ -119,16 +119,26 @@ def document_number(*, unit: Unit, year: int, kind: str) -> str:
 # Opening a case and the no-overlap rule
 
 
+DEADLOCK_DETECTED = "40P01"
+
+
 def _serialised(work):
-    """Run ``work`` (which opens its own transaction), retrying while SQLite
-    refuses the write lock. SQLite takes the database lock at BEGIN IMMEDIATE;
-    its shared-cache test database answers "locked" at once instead of waiting,
-    so the portable path waits here. PostgreSQL never takes this branch."""
+    """Run ``work`` (which opens its own transaction) again when the database
+    turned it away for a concurrent writer:
+
+    - SQLite takes the database lock at BEGIN IMMEDIATE; its shared-cache test
+      database answers "locked" at once instead of waiting, so the portable path
+      waits here;
+    - PostgreSQL may find two concurrent inserts that conflict under an exclusion
+      constraint waiting for each other, and aborts one as a deadlock; run again,
+      that one sees the other's committed row and gets the usual conflict."""
     for attempt in range(60):
         try:
             return work()
         except OperationalError as exc:
-            if connection.vendor != "sqlite" or "locked" not in str(exc) or attempt == 59:
+            locked = connection.vendor == "sqlite" and "locked" in str(exc)
+            deadlock = getattr(exc.__cause__, "pgcode", None) == DEADLOCK_DETECTED
+            if not (locked or (deadlock and attempt < 3)) or attempt == 59:
                 raise
             time.sleep(0.02 * (attempt + 1))
     return None  # not reached
