@@ -52,7 +52,7 @@ from declarations.services import HEADER_FIELDS, LINE_FIELDS, Classifier, Declar
 from enterprises.services import EnterpriseDirectory
 from integrations.fields import RowError
 
-CHUNK_ROWS = 100_000
+CHUNK_ROWS = 50_000
 BLOCK_BYTES = 8 << 20
 SUMMED = ("customs_value", "import_duty", "vat", "special_consumption_tax", "environmental_tax")
 LINE_SEPARATOR = "\x1f\x1e"  # + "\x1f" between fields: the text compute_hash joins
@@ -354,16 +354,15 @@ class ColumnarReader:
         longest = pc.max(pc.binary_length(amounts.filter(pa.array(given)))).as_py() or 0
         if longest <= 15:  # sums of up to 999 lines stay within int64
             numbers = pc.cast(pc.if_else(pa.array(given), amounts, "0"), "int64").to_numpy()
-            sums = [str(v) for v in np.add.reduceat(numbers, starts)[keep]]
+            sums = pa.array(np.add.reduceat(numbers, starts)[keep]).cast(pa.string())
         else:
             cells = amounts.to_pylist()
             bounds = np.append(starts, len(cells))
-            sums = [str(sum(int(c) for c in cells[bounds[g] : bounds[g + 1]] if c)) for g in keep]
-        filled = [
-            s if blank_one and count else None
-            for s, blank_one, count in zip(sums, blank, counts, strict=True)
-        ]
-        return pc.coalesce(pa.array(filled, pa.string()), stated)
+            sums = pa.array(
+                [str(sum(int(c) for c in cells[bounds[g] : bounds[g + 1]] if c)) for g in keep],
+                pa.string(),
+            )
+        return pc.if_else(pa.array(blank & (counts > 0)), sums, stated)
 
 
 def _runs(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
