@@ -596,10 +596,24 @@ class _Reader:
 _END = object()
 
 
+def _release_memory_promptly() -> None:
+    """Arrow's buffers from jemalloc, handed back to the system as soon as they are
+    freed: chunks come and go, and with mimalloc (the wheel's default) or the system
+    allocator the process kept a third more memory (measured at 1 M lines)."""
+    try:
+        pool = pa.jemalloc_memory_pool()
+    except NotImplementedError:  # a build without jemalloc keeps its default
+        return
+    pa.set_memory_pool(pool)
+    pa.jemalloc_set_decay_ms(0)
+
+
 def run(*, batch, adapter, plan, info, sink, offices, chunk_rows, progress, write_chunk):
     """Import the batch's file; raises Unreadable (after committing what came
     before) when Arrow cannot read on."""
     from integrations.readers import csv_delimiter
+
+    _release_memory_promptly()
 
     reader = ColumnarReader(
         path=batch.file_path,
