@@ -10,7 +10,9 @@ signs a central officer in with Django's test client and times the page of
 that enterprise (``--repeats`` times after two warm-up requests) against the
 page of a small enterprise in the same database, both with the shared cache
 emptied before each request (every figure computed by the database), then the
-big page again with its panel figures cached. It prints median, 95th percentile
+big page again with its panel figures cached, and once more with its figures
+aggregated from its declarations (as for an enterprise under the summary
+threshold: an upper bound for those). It prints median, 95th percentile
 and minimum of each, and on the last line the ratio alone: the big enterprise's
 uncached median over the small enterprise's uncached median.
 
@@ -192,6 +194,17 @@ def main() -> None:
     big_times = _timed(client, big_url, args.repeats, cold=True)
     small_times = _timed(client, small_url, args.repeats, cold=True)
     big_cached = _timed(client, big_url, args.repeats, cold=False)
+    # The same page with the big enterprise's figures aggregated from its declarations,
+    # as for an enterprise under ENTERPRISE_SUMMARY_THRESHOLD (an upper bound for them):
+    # its summarised mark is taken away inside a transaction that is rolled back.
+    from django.db import transaction
+
+    from declarations.models import SummarisedEnterprise
+
+    with transaction.atomic():
+        SummarisedEnterprise.objects.filter(enterprise_id=big["enterprise_id"]).delete()
+        big_aggregated = _timed(client, big_url, args.repeats, cold=True)
+        transaction.set_rollback(True)
     with connection.cursor() as cursor:
         start = time.perf_counter()
         for _ in range(args.repeats):
@@ -210,6 +223,10 @@ def main() -> None:
             small_times,
         ),
         ("big enterprise, panel figures cached", big_cached),
+        (
+            "big enterprise, figures aggregated from its declarations (not summarised)",
+            big_aggregated,
+        ),
     ):
         print(
             f"{label}: median {statistics.median(times):.0f} ms, p95 {_p95(times):.0f} ms, "
