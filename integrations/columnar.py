@@ -396,7 +396,9 @@ class ColumnarSink:
     def link(self, prepared: Prepared) -> None:
         """Customs office and enterprise ids of every declaration of the chunk; a
         tax code not known yet becomes an enterprise (committed at once, in the
-        caller's thread, so that parallel writers never create the same one)."""
+        caller's thread, so that parallel writers never create the same one).
+        Known gap: if the chunk then rolls back, those enterprises stay (without
+        declarations until the file is sent again)."""
         wanted = {}
         office_ids = []
         for k, code in enumerate(prepared.tax_codes):
