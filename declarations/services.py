@@ -225,7 +225,9 @@ def _declaration_values(record, *, batch_id, source, now):
     }
 
 
-def _defaults(model):
+def field_defaults(model) -> dict:
+    """What a column gets when a file leaves it empty: the field's default, else
+    NULL where allowed, else "" (every non-key concrete field, by attname)."""
     values = {}
     for f in model._meta.concrete_fields:
         if f.primary_key:
@@ -248,8 +250,8 @@ def _fill(values: dict, defaults: dict) -> dict:
 
 def _orm_write(records, *, batch_id, source):
     now = timezone.now()
-    d_defaults = _defaults(Declaration)
-    l_defaults = _defaults(DeclarationLine)
+    d_defaults = field_defaults(Declaration)
+    l_defaults = field_defaults(DeclarationLine)
     objects = [
         Declaration(
             **_fill(_declaration_values(r, batch_id=batch_id, source=source, now=now), d_defaults)
@@ -292,19 +294,6 @@ def _copy_columns(model):
     return [f for f in model._meta.concrete_fields if not f.primary_key]
 
 
-def _copy_defaults(model):
-    out = {}
-    for f in _copy_columns(model):
-        if f.has_default():
-            default = f.get_default()
-            out[f.attname] = default
-        elif f.null:
-            out[f.attname] = None
-        else:
-            out[f.attname] = ""
-    return out
-
-
 def _copy(cursor, model, columns, rows):
     buffer = io.StringIO()
     write = buffer.write
@@ -330,8 +319,8 @@ def _copy_write(records, *, batch_id, source):
     now = timezone.now().isoformat()
     d_cols = _copy_columns(Declaration)
     l_cols = _copy_columns(DeclarationLine)
-    d_defaults = _copy_defaults(Declaration)
-    l_defaults = _copy_defaults(DeclarationLine)
+    d_defaults = field_defaults(Declaration)
+    l_defaults = field_defaults(DeclarationLine)
     d_names = [f.attname for f in d_cols]
     l_names = [f.attname for f in l_cols]
     line_count = sum(len(r.lines) for r in records)
