@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 from django.apps import apps as global_apps
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, transaction
 from django.db.models import Count, DateField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, TruncMonth
@@ -207,10 +208,13 @@ def add(declaration_ids: Iterable[int], *, sign: int = 1, apps=global_apps) -> N
     if sign not in (1, -1):
         raise ValueError("sign is 1 or -1")
     ids = sorted(set(declaration_ids))
+    Declaration = apps.get_model("declarations", "Declaration")
     for batch in _batches(ids):
-        Declaration = apps.get_model("declarations", "Declaration")
         lock_enterprises(
-            Declaration.objects.filter(pk__in=batch).values_list("enterprise_id", flat=True)
+            Declaration.objects.filter(pk__in=batch)
+            .order_by()
+            .values_list("enterprise_id", flat=True)
+            .distinct()
         )
         for summary in SUMMARIES:
             _upsert_select(summary, {"pk__in": batch, **SUMMARISED}, sign=sign, apps=apps)
@@ -351,24 +355,22 @@ def fill_outcome_enterprises(outcomes=None, *, apps=global_apps) -> int:
 # --- Which enterprises are summarised -------------------------------------------------
 
 
-def lock_enterprises(enterprise_ids) -> None:
+def lock_enterprises(enterprise_ids: Iterable[int]) -> None:
     """Share-lock the enterprises' rows until the end of the transaction, as a
     reference check does. :func:`promote` takes them FOR UPDATE, so a writer that
     reads whether an enterprise is summarised and the promotion that makes it so
-    cannot pass each other: one waits for the other's commit."""
+    cannot pass each other: one waits for the other's commit. ``enterprise_ids``
+    may be a lazy queryset: SQLite, which runs one writing transaction at a time,
+    never reads it."""
     if connection.vendor != "postgresql":
-        return  # SQLite runs one writing transaction at a time
+        return
     Enterprise = global_apps.get_model("enterprises", "Enterprise")
     table = connection.ops.quote_name(Enterprise._meta.db_table)
     with connection.cursor() as cursor:
-        if isinstance(enterprise_ids, list | set | tuple):
-            cursor.execute(
-                f"SELECT 1 FROM {table} WHERE id = ANY(%s) FOR KEY SHARE",
-                [sorted(set(enterprise_ids))],
-            )
-        else:  # a queryset of ids
-            sql, params = enterprise_ids.query.sql_with_params()
-            cursor.execute(f"SELECT 1 FROM {table} WHERE id IN ({sql}) FOR KEY SHARE", params)
+        cursor.execute(
+            f"SELECT 1 FROM {table} WHERE id = ANY(%s) FOR KEY SHARE",
+            [sorted(set(enterprise_ids))],
+        )
 
 
 def summarised_among(enterprise_ids: Iterable[int]) -> set[int]:
@@ -390,28 +392,42 @@ def summarised_among(enterprise_ids: Iterable[int]) -> set[int]:
 
 
 def is_summarised(enterprise) -> bool:
-    Summarised = global_apps.get_model("declarations", "SummarisedEnterprise")
-    return Summarised.objects.filter(enterprise_id=enterprise.pk).exists()
+    """Read once per enterprise object: Django keeps the reverse one-to-one
+    (present or missing) on the instance, so a page's panels ask the database once."""
+    try:
+        enterprise.summarised  # noqa: B018 (the lookup is the point)
+    except ObjectDoesNotExist:
+        return False
+    return True
 
 
-def promote(*, threshold: int | None = None, apps=global_apps) -> list[int]:
-    """Summarise the enterprises that have reached ``threshold`` current declarations
-    (default ENTERPRISE_SUMMARY_THRESHOLD): their rows are locked, their summaries
-    built from the base tables and the mark set, in one transaction. Returns their
-    ids. An enterprise stays summarised once it is."""
+def promote(
+    *, enterprise_ids: Iterable[int] | None = None, threshold: int | None = None, apps=global_apps
+) -> list[int]:
+    """Summarise the enterprises (among ``enterprise_ids``, default all) that have
+    reached ``threshold`` current declarations (default ENTERPRISE_SUMMARY_THRESHOLD):
+    their rows are locked, their summaries built from the base tables and the mark
+    set, in one transaction. Returns their ids. An enterprise stays summarised once
+    it is. An import batch passes the enterprises it wrote: counting every
+    enterprise's declarations after each small upload would read the whole table."""
     if threshold is None:
         threshold = settings.ENTERPRISE_SUMMARY_THRESHOLD
     Declaration = apps.get_model("declarations", "Declaration")
     Enterprise = apps.get_model("enterprises", "Enterprise")
     Summarised = apps.get_model("declarations", "SummarisedEnterprise")
-    big = list(
-        Declaration.objects.filter(is_current=True, enterprise__summarised__isnull=True)
-        .order_by()
-        .values("enterprise_id")
-        .annotate(n=Count("pk"))
-        .filter(n__gte=threshold)
-        .values_list("enterprise_id", flat=True)
-    )
+    candidates = [None] if enterprise_ids is None else list(_batches(sorted(set(enterprise_ids))))
+    big = []
+    for batch in candidates:
+        current = Declaration.objects.filter(is_current=True, enterprise__summarised__isnull=True)
+        if batch is not None:
+            current = current.filter(enterprise_id__in=batch)
+        big += (
+            current.order_by()
+            .values("enterprise_id")
+            .annotate(n=Count("pk"))
+            .filter(n__gte=threshold)
+            .values_list("enterprise_id", flat=True)
+        )
     if not big:
         return []
     with transaction.atomic():
