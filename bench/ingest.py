@@ -170,7 +170,6 @@ def reading_side(path: Path) -> int:
     from integrations.adapters import get_adapter
     from integrations.models import ImportBatch
     from integrations.pipeline import DeclarationSink
-    from integrations.readers import csv_delimiter
 
     adapter = get_adapter("vnaccs-csv")
     info = adapter.inspect(path)
@@ -180,7 +179,7 @@ def reading_side(path: Path) -> int:
         plan=adapter.plan(info.header),
         adapter=adapter,
         sink=DeclarationSink(ImportBatch(source=adapter.name), adapter),
-        delimiter=csv_delimiter(path),
+        delimiter=info.delimiter,
         quoted=info.quoted,
         chunk_rows=columnar.CHUNK_ROWS,
     )

@@ -392,6 +392,7 @@ class ColumnarSink:
         self.adapter = adapter
         self.offices = offices
         self.enterprises = EnterpriseDirectory()
+        self.written_for: set[int] = set()  # enterprises of the declarations written
 
     def link(self, prepared: Prepared) -> None:
         """Customs office and enterprise ids of every declaration of the chunk; a
@@ -447,6 +448,7 @@ class ColumnarSink:
                 written = self._copy(prepared, write, versions, enterprise_ids, office_ids)
             else:
                 written = self._orm(prepared, write, versions, enterprise_ids, office_ids)
+            self.written_for.update(enterprise_ids)
         # What follows touches rows that other chunks' writers touch too (summary
         # rows, the batch's counters): in file order, after the chunk before commits.
         if chunk.turn is not None:
@@ -460,25 +462,16 @@ class ColumnarSink:
         return new, changed, unchanged
 
     def _repeated(self, chunk, prepared, k, header) -> None:
-        from integrations.pipeline import Rejection, _raw, reason_text
+        from integrations.pipeline import reject_repeated
 
-        problem = _(
-            "declaration %(number)s was already stored from earlier rows of this file; "
-            "put all lines of a declaration on consecutive rows"
-        ) % {"number": prepared.numbers[k]}
         start, end = int(prepared.starts[k]), int(prepared.ends[k])
         names = prepared.table.column_names
-        for offset, cells in enumerate(prepared.table.slice(start, end - start).to_pylist()):
-            row = prepared.first_row + start + offset
-            chunk.rejections.append(
-                Rejection(
-                    row,
-                    "declaration_number",
-                    reason_text(row, "declaration_number", problem),
-                    _raw(header, [cells[name] for name in names]),
-                )
-            )
-        chunk.rejected += 1
+        cells = prepared.table.slice(start, end - start).to_pylist()
+        rows = [
+            (prepared.first_row + start + offset, [row[name] for name in names])
+            for offset, row in enumerate(cells)
+        ]
+        reject_repeated(chunk, prepared.numbers[k], rows, header)
 
     # PostgreSQL: Arrow writes the COPY text of both tables.
 
@@ -545,22 +538,19 @@ def _copy_table(cursor, model, given: dict, *, with_id: bool) -> None:
     """COPY the columns of ``model``: ``given`` arrays (text "" meaning "not given"
     becomes the field's default, or NULL), every other column its default."""
     columns = [f for f in model._meta.concrete_fields if with_id or not f.primary_key]
+    defaults = declaration_services.field_defaults(model)
     count = len(next(iter(given.values())))
     arrays = []
     for f in columns:
         array = given.get(f.attname)
+        default = defaults.get(f.attname)
         if array is None:
-            default = f.get_default() if f.has_default() else (None if f.null else "")
             array = pa.array([default] * count)
-        elif pa.types.is_string(array.type):
-            blank = pc.equal(array, "")
-            if f.has_default():
-                default = f.get_default()
-                if isinstance(default, bool):
-                    default = "1" if default else "0"
-                array = pc.if_else(blank, pa.scalar(str(default)), array)
-            elif f.null:
-                array = pc.if_else(blank, pa.scalar(None, pa.string()), array)
+        elif pa.types.is_string(array.type) and default != "":
+            if isinstance(default, bool):
+                default = "1" if default else "0"
+            filler = pa.scalar(None if default is None else str(default), pa.string())
+            array = pc.if_else(pc.equal(array, ""), filler, array)
         arrays.append(array)
     table = pa.Table.from_arrays(arrays, names=[f.column for f in columns])
     sink = pa.BufferOutputStream()
@@ -611,10 +601,9 @@ def _release_memory_promptly() -> None:
 
 
 def run(*, batch, adapter, plan, info, sink, offices, chunk_rows, progress, write_chunk):
-    """Import the batch's file; raises Unreadable (after committing what came
-    before) when Arrow cannot read on."""
-    from integrations.readers import csv_delimiter
-
+    """Import the batch's file and return the ids of the enterprises it wrote
+    declarations for; raises Unreadable (after committing what came before) when
+    Arrow cannot read on."""
     _release_memory_promptly()
 
     reader = ColumnarReader(
@@ -623,7 +612,7 @@ def run(*, batch, adapter, plan, info, sink, offices, chunk_rows, progress, writ
         plan=plan,
         adapter=adapter,
         sink=sink,
-        delimiter=csv_delimiter(batch.file_path),
+        delimiter=info.delimiter,
         quoted=info.quoted,
         chunk_rows=chunk_rows,
     )
@@ -674,6 +663,7 @@ def run(*, batch, adapter, plan, info, sink, offices, chunk_rows, progress, writ
                     progress(batch)
         else:
             _write_in_parallel(chunks(), writers, writer, batch, info.header, write_chunk, progress)
+        return writer.written_for
     finally:
         stop.set()
         thread.join()

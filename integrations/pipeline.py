@@ -121,6 +121,7 @@ class DeclarationSink:
         self.adapter = adapter
         self.offices = OfficeDirectory(batch.unit_id)
         self.enterprises = enterprise_services.EnterpriseDirectory()
+        self.written_for: set[int] = set()  # enterprises of the declarations stored
 
     def build(self, group: list, header: list[str], chunk: Chunk) -> None:
         """``group``: [(row, typed dict | RowError, values)] of one declaration."""
@@ -204,22 +205,35 @@ class DeclarationSink:
         result = store_declarations(
             records=chunk.records, batch_id=self.batch.pk, source=self.adapter.name
         )
+        if result.new or result.changed:  # (the chunk's enterprises: a few too many)
+            self.written_for.update(record.enterprise_id for record in chunk.records)
         for record, _code in result.conflicts:
-            problem = _(
-                "declaration %(number)s was already stored from earlier rows of this file; "
-                "put all lines of a declaration on consecutive rows"
-            ) % {"number": record.number}
-            for row, _typed, values in record.group:
-                chunk.rejections.append(
-                    Rejection(
-                        row,
-                        "declaration_number",
-                        reason_text(row, "declaration_number", problem),
-                        _raw(header, values),
-                    )
-                )
-            chunk.rejected += 1
+            reject_repeated(
+                chunk,
+                record.number,
+                [(row, values) for row, _typed, values in record.group],
+                header,
+            )
         return result.new, result.changed, result.unchanged
+
+
+def reject_repeated(chunk: Chunk, number: str, rows, header) -> None:
+    """Reject the rows (row number, cells) of declaration ``number``, which this
+    file already gave on earlier, not consecutive, rows."""
+    problem = _(
+        "declaration %(number)s was already stored from earlier rows of this file; "
+        "put all lines of a declaration on consecutive rows"
+    ) % {"number": number}
+    for row, values in rows:
+        chunk.rejections.append(
+            Rejection(
+                row,
+                "declaration_number",
+                reason_text(row, "declaration_number", problem),
+                _raw(header, values),
+            )
+        )
+    chunk.rejected += 1
 
 
 class RecordSink:
@@ -232,6 +246,7 @@ class RecordSink:
         self.adapter = adapter
         self.enterprises = enterprise_services.EnterpriseDirectory()
         self.areas: dict[str, int | None] = {}
+        self.written_for: set[int] = set()  # these records are not declarations
 
     def build(self, group, header, chunk: Chunk) -> None:
         ((row, typed, values),) = group
@@ -436,11 +451,11 @@ def _finish(batch: ImportBatch, status: str, error: str = "") -> ImportBatch:
     return batch
 
 
-def _done(batch: ImportBatch, adapter) -> ImportBatch:
-    """A batch that wrote declarations may have made enterprises big enough for
-    summaries of their own (declarations.summaries.promote)."""
-    if adapter.kind == "declarations" and (batch.new_count or batch.changed_count):
-        summaries.promote()
+def _done(batch: ImportBatch, written_for: set[int]) -> ImportBatch:
+    """The enterprises a batch wrote declarations for may have become big enough
+    for summaries of their own (declarations.summaries.promote)."""
+    if written_for:
+        summaries.promote(enterprise_ids=written_for)
     return _finish(batch, ImportBatch.Status.DONE)
 
 
@@ -482,7 +497,7 @@ def run_batch(*, batch_id: int, progress=None, chunk_rows: int | None = None) ->
             sink = sink_for(batch, adapter)
             if columnar.supported(adapter, batch):
                 try:
-                    columnar.run(
+                    written_for = columnar.run(
                         batch=batch,
                         adapter=adapter,
                         plan=plan,
@@ -493,7 +508,7 @@ def run_batch(*, batch_id: int, progress=None, chunk_rows: int | None = None) ->
                         progress=progress,
                         write_chunk=write_chunk,
                     )
-                    return _done(batch, adapter)
+                    return _done(batch, written_for)
                 except columnar.Unreadable as exc:
                     # The row path reads on after the last committed row and names
                     # the row Arrow could not read.
@@ -514,7 +529,7 @@ def run_batch(*, batch_id: int, progress=None, chunk_rows: int | None = None) ->
                 ImportBatch.Status.FAILED,
                 _("Stopped after row %(row)d: %(error)s") % {"row": batch.rows_done, "error": exc},
             )
-        return _done(batch, adapter)
+        return _done(batch, sink.written_for)
 
 
 def import_file(*, source: str, path, user=None, unit=None, progress=None, chunk_rows=None):

@@ -35,6 +35,7 @@ class FileInfo:
     rows_total: int
     header: list[str] = field(default_factory=list)
     quoted: bool = True  # CSV: the file has a quote character (a cell may hold a newline)
+    delimiter: str = ","  # CSV: "," or ";" (Excel in some locales)
 
 
 def _refuse(path, message: str):
@@ -96,25 +97,23 @@ def inspect_csv(path) -> FileInfo:
         _refuse(path, _("it is empty."))
     if tail != b"\n":
         lines += 1
-    header = _csv_header(path)
+    delimiter, header = _csv_header(path)
     return FileInfo(
         sha256=digest.hexdigest(),
         rows_total=max(0, lines - 1),
         header=header,
         quoted=quotes > 0,
+        delimiter=delimiter,
     )
 
 
-def csv_delimiter(path) -> str:
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        return _delimiter(handle.readline())
-
-
-def _csv_header(path) -> list[str]:
+def _csv_header(path) -> tuple[str, list[str]]:
+    """The delimiter and the column names of the first line."""
     with open(path, encoding="utf-8-sig", newline="") as handle:
         first_line = handle.readline()
-    row = next(csv.reader([first_line], delimiter=_delimiter(first_line)), [])
-    return [name.strip().lower() for name in row]
+    delimiter = _delimiter(first_line)
+    row = next(csv.reader([first_line], delimiter=delimiter), [])
+    return delimiter, [name.strip().lower() for name in row]
 
 
 def csv_rows(path, *, start_after: int = 0):
