@@ -49,7 +49,6 @@ from declarations import services as declaration_services
 from declarations import summaries
 from declarations.models import Declaration, DeclarationLine
 from declarations.services import HEADER_FIELDS, LINE_FIELDS, Classifier, DeclarationRecord
-from enterprises.services import EnterpriseDirectory
 from integrations.fields import RowError
 
 CHUNK_ROWS = 50_000
@@ -387,12 +386,14 @@ class ColumnarSink:
     """Classifies and writes prepared chunks (the caller's thread, inside the
     chunk's transaction opened by pipeline.write_chunk)."""
 
-    def __init__(self, batch, adapter, offices):
+    def __init__(self, batch, adapter, rows_sink):
         self.batch = batch
         self.adapter = adapter
-        self.offices = offices
-        self.enterprises = EnterpriseDirectory()
-        self.written_for: set[int] = set()  # enterprises of the declarations written
+        # Shared with the row path's sink (pipeline.DeclarationSink), which takes
+        # over if Arrow cannot read the file to its end.
+        self.offices = rows_sink.offices
+        self.enterprises = rows_sink.enterprises
+        self.written_for = rows_sink.written_for  # enterprises of declarations written
 
     def link(self, prepared: Prepared) -> None:
         """Customs office and enterprise ids of every declaration of the chunk; a
@@ -600,10 +601,11 @@ def _release_memory_promptly() -> None:
     pa.jemalloc_set_decay_ms(0)
 
 
-def run(*, batch, adapter, plan, info, sink, offices, chunk_rows, progress, write_chunk):
-    """Import the batch's file and return the ids of the enterprises it wrote
-    declarations for; raises Unreadable (after committing what came before) when
-    Arrow cannot read on."""
+def run(*, batch, adapter, plan, info, sink, chunk_rows, progress, write_chunk):
+    """Import the batch's file; raises Unreadable (after committing what came
+    before) when Arrow cannot read on. ``sink`` is the row path's DeclarationSink:
+    its rejections, offices and ``written_for`` serve this path too, so that the
+    row path can carry on where this one stopped."""
     _release_memory_promptly()
 
     reader = ColumnarReader(
@@ -616,7 +618,7 @@ def run(*, batch, adapter, plan, info, sink, offices, chunk_rows, progress, writ
         quoted=info.quoted,
         chunk_rows=chunk_rows,
     )
-    writer = ColumnarSink(batch, adapter, offices)
+    writer = ColumnarSink(batch, adapter, sink)
     handoff: queue.Queue = queue.Queue(maxsize=1)
     stop = threading.Event()
     language = translation.get_language()
@@ -663,7 +665,6 @@ def run(*, batch, adapter, plan, info, sink, offices, chunk_rows, progress, writ
                     progress(batch)
         else:
             _write_in_parallel(chunks(), writers, writer, batch, info.header, write_chunk, progress)
-        return writer.written_for
     finally:
         stop.set()
         thread.join()

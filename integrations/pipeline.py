@@ -493,29 +493,27 @@ def run_batch(*, batch_id: int, progress=None, chunk_rows: int | None = None) ->
         )
         try:
             plan = adapter.plan(info.header)
-            rows = adapter.rows(path, info, start_after=batch.rows_done)
             sink = sink_for(batch, adapter)
             if columnar.supported(adapter, batch):
                 try:
-                    written_for = columnar.run(
+                    columnar.run(
                         batch=batch,
                         adapter=adapter,
                         plan=plan,
                         info=info,
                         sink=sink,
-                        offices=sink.offices,
                         chunk_rows=chunk_rows or columnar.CHUNK_ROWS,
                         progress=progress,
                         write_chunk=write_chunk,
                     )
-                    return _done(batch, written_for)
+                    return _done(batch, sink.written_for)
                 except columnar.Unreadable as exc:
                     # The row path reads on after the last committed row and names
                     # the row Arrow could not read.
                     logger.info(
                         "batch %s: row path after row %s (%s)", batch.pk, batch.rows_done, exc
                     )
-                    rows = adapter.rows(path, info, start_after=batch.rows_done)
+            rows = adapter.rows(path, info, start_after=batch.rows_done)
             grouped = groups(adapter, plan, info.header, rows)
             for chunk in chunks(sink, grouped, info.header, chunk_rows or CHUNK_ROWS):
                 write_chunk(batch, sink, chunk, info.header)

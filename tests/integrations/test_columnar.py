@@ -265,3 +265,24 @@ def test_a_failed_chunk_rolls_back_the_ones_after_it(world, tmp_path, settings, 
     assert resumed.status == ImportBatch.Status.DONE
     assert (resumed.new_count, resumed.rows_done) == (8, 16)
     assert Declaration.objects.filter(is_current=True).count() == 8
+
+
+def test_enterprises_written_before_the_row_path_took_over_are_promoted(
+    world, tmp_path, settings, monkeypatch
+):
+    """Summaries start for an enterprise that reached the threshold in the part of
+    the file Arrow read, although the row path finished the batch."""
+    from declarations.models import SummarisedEnterprise
+
+    settings.INGEST_COLUMNAR = True
+    settings.ENTERPRISE_SUMMARY_THRESHOLD = 2
+    monkeypatch.setattr(columnar, "BLOCK_BYTES", 1500)  # a few rows per block
+    rows = [*declarations(2, lines=1), line("105000000009", 1, tax_code=TAX_B)]
+    path = write_csv(tmp_path / "handover.csv", rows)
+    text = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    text[3:3] = ["\n"] * 6  # after both declarations: Arrow reads them, then stops
+    path.write_text("".join(text), encoding="utf-8")
+    batch = pipeline.import_file(source="vnaccs-csv", path=path, chunk_rows=2)
+    assert (batch.status, batch.new_count) == ("done", 3)
+    summarised = SummarisedEnterprise.objects.values_list("enterprise__tax_code", flat=True)
+    assert list(summarised) == ["0100109106"]
