@@ -40,6 +40,7 @@ class Declaration(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,  # (customs_office, registered_on) below serves it
+        db_constraint=False,  # checked per statement: stq02/references.py
     )
     office_code = models.CharField(_("customs office code"), max_length=10, blank=True)
     registered_on = models.DateField(_("registration date"), db_index=True)
@@ -53,6 +54,7 @@ class Declaration(models.Model):
         on_delete=models.PROTECT,
         related_name="declarations",
         db_index=False,  # (enterprise, registered_on) below serves it
+        db_constraint=False,  # checked per statement: stq02/references.py
     )
     declarant_code = models.CharField(_("declarant"), max_length=20, blank=True)
     partner_name = models.CharField(_("trading partner"), max_length=300, blank=True)
@@ -153,6 +155,7 @@ class DeclarationLine(models.Model):
         on_delete=models.CASCADE,
         related_name="lines",
         db_index=False,  # the unique (declaration, line_no) index serves it
+        db_constraint=False,  # checked per statement: stq02/references.py
     )
     line_no = models.PositiveSmallIntegerField(_("line"))
     hs_code = models.CharField(_("HS code"), max_length=8)
