@@ -4,11 +4,13 @@ the enterprise page's figures read from them."""
 
 import datetime as dt
 import io
+import threading
 from collections import defaultdict
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.db.models.signals import post_save
 from django.urls import reverse
@@ -28,7 +30,8 @@ from declarations.services import record_outcomes
 from enterprises.models import Enterprise
 from integrations import pipeline
 from stq02.money import group_digits
-from tests.factories import DeclarationLineFactory
+from tests import waiting
+from tests.factories import DeclarationLineFactory, EnterpriseFactory
 from tests.integrations.samples import TAX_A, TAX_B, line, write_csv
 
 
@@ -462,3 +465,38 @@ def test_the_nightly_task_summarises_enterprises_that_grew(world, tmp_path, sett
     assert promote_summaries.delay().get() == 2
     assert _stored() == _fresh()
     assert promote_summaries.delay().get() == 0  # once summarised, always
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_promotion_waits_for_a_writer_that_has_not_committed(world):
+    """A writer has stored a declaration of an enterprise that is not summarised
+    (and so added it to no summary) and has not committed; a promotion of that
+    enterprise at that moment must wait for the commit and count the declaration,
+    or it would be in neither."""
+    enterprise = EnterpriseFactory(managing_unit=world.branch_a)
+    SummarisedEnterprise.objects.filter(enterprise=enterprise).delete()
+    DeclarationLineFactory(declaration__enterprise=enterprise)  # committed: 1 declaration
+    postgresql = connection.vendor == "postgresql"
+    written = threading.Event()
+
+    def write():
+        try:
+            with transaction.atomic():
+                # save() applies the declaration to the summaries, as every writer does
+                DeclarationLineFactory(declaration__enterprise=enterprise)
+                if postgresql:
+                    written.set()
+                    waiting.until_a_transaction_waits_for_a_lock()
+            written.set()  # SQLite runs one writing transaction at a time
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    written.wait(timeout=30)
+    promoted = summaries.promote(enterprise_ids=[enterprise.pk], threshold=1)
+    writer.join(timeout=60)
+
+    assert promoted == [enterprise.pk]
+    assert _stored() == _fresh()
+    assert EnterpriseMonth.objects.get(enterprise=enterprise).declarations == 2
