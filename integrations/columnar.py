@@ -482,11 +482,9 @@ class ColumnarSink:
         count = len(write)
         with connection.cursor() as wrapper:
             cursor = wrapper.cursor
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [Declaration._meta.db_table, count],
+            ids = np.array(
+                declaration_services.reserve_ids(cursor, Declaration, count), dtype=np.int64
             )
-            ids = np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
             given = {
                 "id": pa.array(ids),
                 "number": pa.array(prepared.numbers, pa.string()).take(picked),
