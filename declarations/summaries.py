@@ -20,8 +20,7 @@ Writers call, in their own transaction, once the rows are written::
 replaced). Their figures are aggregated by the database and added to (or taken
 from) the summary rows with ``INSERT … ON CONFLICT (key) DO UPDATE SET n = n +
 excluded.n``, which PostgreSQL and SQLite both understand; rows that fall to zero
-are deleted. A writer that has the aggregates already (the fast ingest path
-computes them in pandas) calls :func:`apply_rows` with them instead.
+are deleted.
 
 :func:`rebuild` recomputes the summaries of some or all enterprises from the base
 tables (the demo generator at its end, ``manage.py rebuild_summaries``, tests), and
@@ -46,40 +45,6 @@ NO_CHANNEL = 0
 SUMMARISED = {"enterprise__summarised__isnull": False}  # lookups on Declaration
 
 
-@dataclass(frozen=True)
-class Summary:
-    """One summary table: its model, key columns and additive value columns."""
-
-    model_name: str
-    keys: tuple[str, ...]
-    values: tuple[str, ...]
-    count: str  # the value column whose zero means the row is empty
-
-    def model(self, apps=global_apps):
-        return apps.get_model("declarations", self.model_name)
-
-
-MONTHS = Summary(
-    "EnterpriseMonth",
-    keys=("enterprise_id", "month", "direction", "channel", "partner_country"),
-    values=("declarations", "customs_value", "tax"),
-    count="declarations",
-)
-PARTNERS = Summary(
-    "EnterprisePartnerMonth",
-    keys=("enterprise_id", "month", "partner_name", "partner_country"),
-    values=("declarations", "customs_value", "related"),
-    count="declarations",
-)
-GOODS = Summary(
-    "EnterpriseGoodsMonth",
-    keys=("enterprise_id", "month", "direction", "hs_code"),
-    values=("lines", "customs_value", "tax"),
-    count="lines",
-)
-SUMMARIES = (MONTHS, PARTNERS, GOODS)
-
-
 def _tax(prefix: str = ""):
     return (
         F(f"{prefix}import_duty")
@@ -93,84 +58,105 @@ def _month(field: str):
     return Cast(TruncMonth(field), DateField())
 
 
+@dataclass(frozen=True)
+class Summary:
+    """One summary table: its model, key columns and additive value columns, and
+    how each is computed from a Declaration queryset (``keys`` and ``values`` map
+    a column to its expression)."""
+
+    model_name: str
+    keys: dict
+    values: dict
+    count: str  # the value column whose zero means the row is empty
+    per_line: bool = False  # one row per goods line (joined from the declarations)
+
+    def model(self, apps=global_apps):
+        return apps.get_model("declarations", self.model_name)
+
+
+MONTHS = Summary(
+    "EnterpriseMonth",
+    keys={
+        "enterprise_id": F("enterprise_id"),
+        "month": _month("registered_on"),
+        "direction": F("direction"),
+        "channel": Coalesce("channel", Value(NO_CHANNEL)),
+        "partner_country": F("partner_country"),
+    },
+    values={"declarations": Count("pk"), "customs_value": Sum("customs_value"), "tax": Sum(_tax())},
+    count="declarations",
+)
+PARTNERS = Summary(
+    "EnterprisePartnerMonth",
+    keys={
+        "enterprise_id": F("enterprise_id"),
+        "month": _month("registered_on"),
+        "partner_name": F("partner_name"),
+        "partner_country": F("partner_country"),
+    },
+    values={
+        "declarations": Count("pk"),
+        "customs_value": Sum("customs_value"),
+        "related": Count("pk", filter=Q(related_party=True)),
+    },
+    count="declarations",
+)
+GOODS = Summary(
+    "EnterpriseGoodsMonth",
+    keys={
+        "enterprise_id": F("enterprise_id"),
+        "month": _month("registered_on"),
+        "direction": F("direction"),
+        "hs_code": F("lines__hs_code"),
+    },
+    values={
+        "lines": Count("lines__pk"),
+        "customs_value": Sum("lines__customs_value"),
+        "tax": Sum(_tax("lines__")),
+    },
+    count="lines",
+    per_line=True,
+)
+SUMMARIES = (MONTHS, PARTNERS, GOODS)
+
+
 def _aggregates(summary: Summary, where: dict, apps):
     """The summary's rows for the declarations that match ``where`` (lookups on
     Declaration), as a queryset whose columns are named ``k_<key>`` and ``v_<value>``."""
     Declaration = apps.get_model("declarations", "Declaration")
-    if summary is GOODS:
+    if summary.per_line:
         # Driven from the declarations and joined to their lines, so that the planner
         # knows how few declarations a batch has (from the lines' side it merged
         # against every declaration of the table).
-        keyed = Declaration.objects.filter(**where, lines__isnull=False).annotate(
-            k_enterprise_id=F("enterprise_id"),
-            k_month=_month("registered_on"),
-            k_direction=F("direction"),
-            k_hs_code=F("lines__hs_code"),
-        )
-        totals = {
-            "v_lines": Count("lines__pk"),
-            "v_customs_value": Sum("lines__customs_value"),
-            "v_tax": Sum(_tax("lines__")),
-        }
-    elif summary is MONTHS:
-        keyed = Declaration.objects.filter(**where).annotate(
-            k_enterprise_id=F("enterprise_id"),
-            k_month=_month("registered_on"),
-            k_direction=F("direction"),
-            k_channel=Coalesce("channel", Value(NO_CHANNEL)),
-            k_partner_country=F("partner_country"),
-        )
-        totals = {
-            "v_declarations": Count("pk"),
-            "v_customs_value": Sum("customs_value"),
-            "v_tax": Sum(_tax()),
-        }
-    else:
-        keyed = Declaration.objects.filter(**where).annotate(
-            k_enterprise_id=F("enterprise_id"),
-            k_month=_month("registered_on"),
-            k_partner_name=F("partner_name"),
-            k_partner_country=F("partner_country"),
-        )
-        totals = {
-            "v_declarations": Count("pk"),
-            "v_customs_value": Sum("customs_value"),
-            "v_related": Count("pk", filter=Q(related_party=True)),
-        }
-    return keyed.values(*(f"k_{key}" for key in summary.keys)).annotate(**totals).order_by()
-
-
-def _upsert_head(summary: Summary, apps) -> str:
-    qn = connection.ops.quote_name
-    table = qn(summary.model(apps)._meta.db_table)
-    columns = ", ".join(qn(column) for column in (*summary.keys, *summary.values))
-    return f"INSERT INTO {table} ({columns}) "
-
-
-def _upsert_tail(summary: Summary, apps) -> str:
-    qn = connection.ops.quote_name
-    table = qn(summary.model(apps)._meta.db_table)
-    keys = ", ".join(qn(key) for key in summary.keys)
-    updates = ", ".join(
-        f"{qn(value)} = {table}.{qn(value)} + excluded.{qn(value)}" for value in summary.values
+        where = {**where, "lines__isnull": False}
+    keyed = Declaration.objects.filter(**where).annotate(
+        **{f"k_{key}": expression for key, expression in summary.keys.items()}
     )
-    return f" ON CONFLICT ({keys}) DO UPDATE SET {updates}"
+    totals = {f"v_{value}": expression for value, expression in summary.values.items()}
+    return keyed.values(*(f"k_{key}" for key in summary.keys)).annotate(**totals).order_by()
 
 
 def _upsert_select(summary: Summary, where: dict, *, sign: int, apps) -> None:
     """Add ``sign`` times the aggregates of the declarations matching ``where`` to the
     summary, in one statement (INSERT … SELECT: no rows travel through Python)."""
     sql, params = _aggregates(summary, where, apps).query.sql_with_params()
+    qn = connection.ops.quote_name
+    table = qn(summary.model(apps)._meta.db_table)
     factor = "" if sign == 1 else "-1 * "
-    columns = [f"agg.k_{key}" for key in summary.keys]
-    columns += [f"{factor}agg.v_{value}" for value in summary.values]
+    selected = [f"agg.k_{key}" for key in summary.keys]
+    selected += [f"{factor}agg.v_{value}" for value in summary.values]
+    columns = ", ".join(qn(column) for column in (*summary.keys, *summary.values))
+    keys = ", ".join(qn(key) for key in summary.keys)
+    updates = ", ".join(
+        f"{qn(value)} = {table}.{qn(value)} + excluded.{qn(value)}" for value in summary.values
+    )
     order = ", ".join(f"agg.k_{key}" for key in summary.keys)
     # "WHERE 1 = 1": SQLite would read ON CONFLICT as a join constraint without it.
     # Rows in key order: two writers lock summary rows in the same order, no deadlock.
     statement = (
-        _upsert_head(summary, apps)
-        + f"SELECT {', '.join(columns)} FROM ({sql}) agg WHERE 1 = 1 ORDER BY {order}"
-        + _upsert_tail(summary, apps)
+        f"INSERT INTO {table} ({columns}) "
+        f"SELECT {', '.join(selected)} FROM ({sql}) agg WHERE 1 = 1 ORDER BY {order} "
+        f"ON CONFLICT ({keys}) DO UPDATE SET {updates}"
     )
     _execute(summary, statement, params, shrinks=sign < 0, apps=apps)
 
@@ -229,73 +215,6 @@ def apply(*, added_ids: Iterable[int] = (), retired_ids: Iterable[int] = ()) -> 
         Outcome = global_apps.get_model("declarations", "Outcome")
         for batch in _batches(sorted(set(added))):
             fill_outcome_enterprises(Outcome.objects.filter(declaration_id__in=batch))
-
-
-def apply_rows(
-    *, months: Iterable[dict] = (), partners: Iterable[dict] = (), goods: Iterable[dict] = ()
-) -> None:
-    """Add aggregates a caller computed itself (negative values take figures out).
-
-    Each row is a dict of the summary's key and value columns:
-
-    - months: enterprise_id, month, direction, channel, partner_country, declarations,
-      customs_value, tax
-    - partners: enterprise_id, month, partner_name, partner_country, declarations,
-      customs_value, related
-    - goods: enterprise_id, month, direction, hs_code, lines, customs_value, tax
-
-    ``month`` is a date in the registration month (a datetime or pandas Timestamp
-    counts by its date); a missing channel (None or NaN) is stored as 0, missing text
-    as "". Money is whole VND (int or Decimal); tax is import duty + VAT + special
-    consumption tax + environmental tax. Rows with the same key are added together
-    first, so a caller need not group them completely. Unlike :func:`apply`, this
-    does not touch outcomes: a caller that writes outcomes sets ``Outcome.enterprise``
-    or calls :func:`fill_outcome_enterprises` for them."""
-    for summary, rows in ((MONTHS, months), (PARTNERS, partners), (GOODS, goods)):
-        _upsert_rows(summary, rows)
-
-
-def _key(summary: Summary, row: dict) -> tuple:
-    key = []
-    for name in summary.keys:
-        value = row.get(name)
-        if name == "channel":
-            value = NO_CHANNEL if value is None or value != value else int(value)  # NaN
-        elif name == "enterprise_id":
-            value = int(value)
-        elif name == "month":
-            value = value.date() if hasattr(value, "date") else value
-            value = value.replace(day=1)
-        elif value is None or value != value:
-            value = ""
-        key.append(value)
-    return tuple(key)
-
-
-def _upsert_rows(summary: Summary, rows: Iterable[dict]) -> None:
-    merged: dict[tuple, list] = {}
-    for row in rows:
-        key = _key(summary, row)
-        totals = merged.setdefault(key, [0] * len(summary.values))
-        for position, name in enumerate(summary.values):
-            totals[position] += int(row.get(name) or 0)
-    if not merged:
-        return
-    # Sorted keys: two writers lock rows in the same order and cannot deadlock.
-    items = [(*key, *totals) for key, totals in sorted(merged.items())]
-    width = len(summary.keys) + len(summary.values)
-    per_statement = max(1, 900 // width)
-    head, tail = _upsert_head(summary, global_apps), _upsert_tail(summary, global_apps)
-    for start in range(0, len(items), per_statement):
-        chunk = items[start : start + per_statement]
-        marks = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(chunk))
-        _execute(
-            summary,
-            f"{head}VALUES {marks}{tail}",
-            [value for item in chunk for value in item],
-            shrinks=any(total < 0 for item in chunk for total in item[len(summary.keys) :]),
-            apps=global_apps,
-        )
 
 
 def rebuild(*, enterprise_ids: Iterable[int] | None = None, apps=global_apps) -> None:

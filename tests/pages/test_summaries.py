@@ -283,74 +283,19 @@ def test_outcomes_carry_their_declarations_enterprise(world, tmp_path):
     assert audit.enterprise_id is None
 
 
-def test_apply_rows_adds_what_a_caller_aggregated_and_drops_rows_at_zero(world, tmp_path):
+def test_taking_figures_out_drops_the_rows_brought_to_zero(world, tmp_path):
     _import(tmp_path, "tk.csv", _rows())
     expected = _stored()
-    enterprise = Enterprise.objects.get(tax_code=TAX_A)
-    month = timezone.localdate() - dt.timedelta(days=10)
-    row = {
-        "enterprise_id": enterprise.pk,
-        "month": month.replace(day=1),
-        "direction": "import",
-        "channel": None,
-        "partner_country": "JP",
-        "declarations": 1,
-        "customs_value": Decimal("1000"),
-        "tax": 100,
-    }
-
-    # Two halves of one key are added together; a missing channel is kept as 0.
-    summaries.apply_rows(months=[row, {**row, "customs_value": 500, "tax": 0}])
-    assert _stored()["months"][(enterprise.pk, month.replace(day=1), "import", 0, "JP")] == (
-        2,
-        1500,
-        100,
-    )
-    summaries.apply_rows(months=[{**row, "declarations": -2, "customs_value": -1500, "tax": -100}])
-    assert _stored() == expected
-    # Taking a declaration out through rows gives what taking it out by id gives.
     removed = Declaration.objects.get(number="105000000003")
+    # The only declaration of its month, partner and goods: its rows go, none stay at 0.
+    Declaration.objects.filter(pk=removed.pk).update(is_current=False)  # no summaries
     summaries.add([removed.pk], sign=-1)
-    by_id = _stored()
+    assert _stored() == _fresh()
+    assert all(len(_stored()[name]) < len(expected[name]) for name in expected)
+    assert all(values[0] for table in _stored().values() for values in table.values())
+    Declaration.objects.filter(pk=removed.pk).update(is_current=True)
     summaries.add([removed.pk])
-    summaries.apply_rows(
-        months=[
-            {
-                "enterprise_id": enterprise.pk,
-                "month": removed.registered_on,  # any day of the month
-                "direction": "export",
-                "channel": 2,
-                "partner_country": "CN",
-                "declarations": -1,
-                "customs_value": -removed.customs_value,
-                "tax": -removed.total_tax,
-            }
-        ],
-        partners=[
-            {
-                "enterprise_id": enterprise.pk,
-                "month": removed.registered_on.replace(day=1),
-                "partner_name": removed.partner_name,
-                "partner_country": "CN",
-                "declarations": -1,
-                "customs_value": -removed.customs_value,
-                "related": 0,
-            }
-        ],
-        goods=[
-            {
-                "enterprise_id": enterprise.pk,
-                "month": removed.registered_on.replace(day=1),
-                "direction": "export",
-                "hs_code": line_.hs_code,
-                "lines": -1,
-                "customs_value": -line_.customs_value,
-                "tax": -(line_.import_duty + line_.vat),
-            }
-            for line_ in removed.lines.all()
-        ],
-    )
-    assert _stored() == by_id
+    assert _stored() == expected
 
 
 def test_rebuild_summaries_repairs_summaries_and_outcome_enterprises(world, tmp_path):
