@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from stq02.models import Unit
+from stq02.scoping import ScopedManager
 
 
 def _report_path(instance, filename):
@@ -57,6 +58,11 @@ class ReportJob(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    # Scoped like every unit-owned row (``visible_to``); a whole-force job has no
+    # unit, so only who sees everything sees it.
+    scope_fields = ("unit",)
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

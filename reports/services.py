@@ -12,21 +12,14 @@ from django.utils import timezone, translation
 
 from reports.models import ReportJob
 from stq02.models import Unit
-from stq02.scoping import can_see_unit, scope_root, visible_units
-
-
-def jobs_visible_to(*, user):
-    """Jobs of units the user may see (a whole-force job: only who sees everything)."""
-    if user.sees_everything:
-        return ReportJob.objects.all()
-    return ReportJob.objects.filter(unit__in=visible_units(user).values("pk"))
+from stq02.scoping import can_see_unit, scope_root
 
 
 def jobs_for(*, user):
     """The user's own jobs and the scheduled ones (no requester) they may see,
     newest first."""
     return (
-        jobs_visible_to(user=user)
+        ReportJob.objects.visible_to(user)
         .filter(Q(requested_by=user) | Q(requested_by__isnull=True))
         .select_related("unit", "requested_by")
     )

@@ -240,7 +240,7 @@ class ReportProgressView(RoleRequiredMixin, View):
     allowed_roles = HEADS
 
     def get(self, request, pk):
-        job = get_object_or_404(services.jobs_visible_to(user=request.user), pk=pk)
+        job = get_object_or_404(ReportJob.objects.visible_to(request.user), pk=pk)
         return JsonResponse(job_status(job))
 
 
@@ -248,7 +248,7 @@ class ReportDownloadView(RoleRequiredMixin, View):
     allowed_roles = HEADS
 
     def get(self, request, pk):
-        job = get_object_or_404(services.jobs_visible_to(user=request.user), pk=pk)
+        job = get_object_or_404(ReportJob.objects.visible_to(request.user), pk=pk)
         if job.status != ReportJob.Status.DONE or not job.file:
             raise Http404
         return FileResponse(
