@@ -196,3 +196,37 @@ def test_the_task_waits_and_retries_while_another_worker_holds_the_run(market):
     assert retry.value.when == scoring.STALE_AFTER.total_seconds() + 60
     run.refresh_from_db()
     assert (run.status, run.claimed_by, run.enterprises_done) == ("running", "alive", 0)
+
+
+def test_written_scores_read_back_as_given_with_tabs_newlines_and_backslashes(world):
+    """COPY on PostgreSQL, bulk_create elsewhere: the same rows come back."""
+    run = scoring.run_for(as_of=AS_OF)
+    (enterprise,) = enterprises(world.team_a, 1)
+    text = 'tab\there, line\nbreak, back\\slash, "quoted", thuế nhập khẩu'
+    scoring.write_scores(
+        [
+            EnterpriseScore(
+                run=run,
+                enterprise=enterprise,
+                as_of=AS_OF,
+                unit=world.team_a,
+                features={"note": text, "ratio": 0.25, "missing": None},
+                criteria_score=0.5,
+                model_score=None,
+                score=0.5,
+                is_random=True,
+                fired_codes="UNDERVAL RELATED",
+                hs_chapters=text,
+                reasons={"criteria": [{"code": "UNDERVAL", "label": text}]},
+            )
+        ]
+    )
+
+    score = EnterpriseScore.objects.get(run=run)
+    assert score.features == {"note": text, "ratio": 0.25, "missing": None}
+    assert score.reasons == {"criteria": [{"code": "UNDERVAL", "label": text}]}
+    assert score.hs_chapters == text
+    assert score.model_score is None
+    assert score.is_random is True
+    assert score.rank_in_unit is None
+    assert score.klass == EnterpriseScore.Klass.NOT_AUDITED
