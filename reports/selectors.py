@@ -62,10 +62,15 @@ def _tax():
     return F("import_duty") + F("vat") + F("special_consumption_tax") + F("environmental_tax")
 
 
+def _visible(model, user):
+    """The rows ``user`` may see; every row when ``user`` is None (the monthly job
+    and the command)."""
+    return model.objects.all() if user is None else model.objects.visible_to(user)
+
+
 def scope_cases(*, user, unit: Unit | None = None):
-    """The cases ``user`` may see (all cases when ``user`` is None: the monthly
-    job and the command), within ``unit``'s subtree when given."""
-    cases = AuditCase.objects.all() if user is None else AuditCase.objects.visible_to(user)
+    """The cases ``user`` may see, within ``unit``'s subtree when given."""
+    cases = _visible(AuditCase, user)
     if unit is not None:
         cases = cases.filter(unit__path__startswith=unit.path)
     return cases
@@ -280,9 +285,7 @@ def risk_classification(*, user, unit: Unit | None = None) -> dict:
     run = latest_run()
     scores = EnterpriseScore.objects.none()
     if run is not None:
-        scores = EnterpriseScore.objects.filter(run=run)
-        if user is not None:
-            scores = scores.filter(pk__in=EnterpriseScore.objects.visible_to(user).values("pk"))
+        scores = _visible(EnterpriseScore, user).filter(run=run)
         if unit is not None:
             scores = scores.filter(enterprise__managing_unit__path__startswith=unit.path)
     klass = EnterpriseScore.Klass
@@ -306,7 +309,7 @@ def risk_classification(*, user, unit: Unit | None = None) -> dict:
 
 
 def enterprise_list(*, user, unit: Unit | None = None) -> dict:
-    enterprises = Enterprise.objects.all() if user is None else Enterprise.objects.visible_to(user)
+    enterprises = _visible(Enterprise, user)
     if unit is not None:
         enterprises = enterprises.filter(managing_unit__path__startswith=unit.path)
     rows = list(
