@@ -233,6 +233,17 @@ def model_approve(*, user, model: RiskModel) -> RiskModel:
     department (department heads, administrators)."""
     if not (user.has_role(*CENTRAL_HEADS) and user.sees_everything):
         raise DomainError(_("Only the central department's heads may approve a risk model."))
+    return _approve(model, approved_by=user)
+
+
+def model_approve_by_system(*, model: RiskModel, reason: str) -> RiskModel:
+    """Approve a draft model without a person (demo data with no administrator
+    login): the same checks and retirement as ``model_approve``, no approver, and
+    ``reason`` added to the model's note so the page says who decided."""
+    return _approve(model, approved_by=None, reason=reason)
+
+
+def _approve(model: RiskModel, *, approved_by, reason: str = "") -> RiskModel:
     with transaction.atomic():
         model = RiskModel.objects.select_for_update().get(pk=model.pk)
         if model.status != RiskModel.Status.DRAFT:
@@ -242,28 +253,11 @@ def model_approve(*, user, model: RiskModel) -> RiskModel:
             previous.status = RiskModel.Status.RETIRED
             previous.save(update_fields=["status"])
         model.status = RiskModel.Status.APPROVED
-        model.approved_by = user
+        model.approved_by = approved_by
         model.approved_at = timezone.now()
-        model.save(update_fields=["status", "approved_by", "approved_at"])
-    return model
-
-
-def model_approve_by_system(*, model: RiskModel, reason: str) -> RiskModel:
-    """Approve a draft model without a person (demo data with no administrator
-    login): the same checks and retirement as ``model_approve``, no approver, and
-    ``reason`` added to the model's note so the page says who decided."""
-    with transaction.atomic():
-        model = RiskModel.objects.select_for_update().get(pk=model.pk)
-        if model.status != RiskModel.Status.DRAFT:
-            raise ConflictError(_("Only a draft model can be approved."))
-        learning.load(bytes(model.artefact), model.sha256)
-        for previous in RiskModel.objects.filter(kind=model.kind, status=RiskModel.Status.APPROVED):
-            previous.status = RiskModel.Status.RETIRED
-            previous.save(update_fields=["status"])
-        model.status = RiskModel.Status.APPROVED
-        model.approved_at = timezone.now()
-        model.note = f"{model.note}\n{reason}".strip()
-        model.save(update_fields=["status", "approved_at", "note"])
+        if reason:
+            model.note = f"{model.note}\n{reason}".strip()
+        model.save(update_fields=["status", "approved_by", "approved_at", "note"])
     return model
 
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext
 
 from risk import learning, scoring, services
 from risk.models import Criterion, EnterpriseScore, RiskModel, ScoringRun
+from stq02.errors import ConflictError
 from tests.risk.factories import AS_OF
 
 
@@ -215,3 +216,16 @@ def test_a_head_starts_a_run_from_the_runs_page_and_an_officer_cannot(
     assert response["Location"] == reverse("risk:run-detail", args=[run.pk])
     page = with_commit.get(response["Location"])
     assert "100 %" in page.content.decode()
+
+
+def test_a_model_approved_by_the_system_has_no_approver_and_says_why(world):
+    first = services.model_approve(user=world.department_head, model=_draft_model())
+    second = services.model_approve_by_system(model=_draft_model(), reason="No administrator.")
+
+    first.refresh_from_db()
+    assert first.status == RiskModel.Status.RETIRED
+    assert second.status == RiskModel.Status.APPROVED
+    assert second.approved_by is None
+    assert second.note.endswith("No administrator.")
+    with pytest.raises(ConflictError):
+        services.model_approve_by_system(model=second, reason="again")
