@@ -19,7 +19,6 @@ import random
 from django.conf import settings
 from django.utils import timezone
 
-from risk import backtest, scoring, services
 from risk.criteria import load_starting_set
 from risk.models import Backtest, Criterion, RiskModel
 from stq02.errors import DomainError
@@ -33,8 +32,9 @@ SYSTEM_APPROVAL = (
 )
 
 
-def _approve(model: RiskModel) -> None:
-    admin = User.objects.filter(username="admin", is_active=True).first()
+def _approve(model: RiskModel, admin: User | None) -> None:
+    from risk import services
+
     if admin is not None:
         try:
             services.model_approve(user=admin, model=model)
@@ -45,6 +45,9 @@ def _approve(model: RiskModel) -> None:
 
 
 def _train(today: dt.date) -> list[str]:
+    from risk import services
+
+    admin = User.objects.filter(username="admin", is_active=True).first()
     train_until = today - dt.timedelta(days=TRAINED_DAYS_AGO)
     made = []
     trainers = [
@@ -66,9 +69,9 @@ def _train(today: dt.date) -> list[str]:
             model = trainer()
         except DomainError:
             continue  # too few outcomes at this scale: the criteria score alone
+        # The approval reads the model again under its lock.
         RiskModel.objects.filter(pk=model.pk).update(note=DEMO_NOTE)
-        model.refresh_from_db()
-        _approve(model)
+        _approve(model, admin)
         made.append(kind)
     return made
 
@@ -76,6 +79,10 @@ def _train(today: dt.date) -> list[str]:
 def generate(*, options: dict, rng: random.Random, progress) -> str:
     if (options.get("enterprises") or 0) <= 0:
         return ""
+    # Here, not at the top: ``start_demo`` runs this module on every start with no
+    # enterprises, and these bring pandas, NumPy and joblib (0.4 s) for nothing.
+    from risk import backtest, scoring
+
     criteria = load_starting_set()
     if RiskModel.objects.exists():
         return f"{criteria} criteria added; risk models already present: nothing trained"
