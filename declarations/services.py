@@ -173,6 +173,42 @@ class Classifier:
             self.retire.append(current[0])
         return "changed", max(version, entry["max"] + 1)
 
+    def split(self, numbers, versions, digests) -> "Split":
+        """Decide for every declaration of the chunk, in order, and count."""
+        split = Split()
+        for index, (number, version, digest) in enumerate(
+            zip(numbers, versions, digests, strict=True)
+        ):
+            verdict, version = self.decide(number, version, digest)
+            if verdict == "repeated":
+                split.repeated.append(index)
+            elif verdict == "unchanged":
+                split.unchanged += 1
+            else:
+                split.write.append((index, version))
+                if verdict == "new":
+                    split.new += 1
+                else:
+                    split.changed += 1
+        return split
+
+    def retire_replaced(self) -> None:
+        """The current versions that "changed" declarations replace stop being current."""
+        if self.retire:
+            Declaration.objects.filter(pk__in=self.retire).update(is_current=False)
+
+
+@dataclass
+class Split:
+    """What :meth:`Classifier.split` decided for a chunk: (index, version) of each
+    declaration to write, indexes of the repeated ones, and the counts."""
+
+    write: list = field(default_factory=list)
+    repeated: list = field(default_factory=list)
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+
 
 def store_declarations(*, records: list, batch_id: int | None, source: str) -> StoreResult:
     """Store a chunk of complete declarations. Run inside a transaction."""
@@ -180,24 +216,19 @@ def store_declarations(*, records: list, batch_id: int | None, source: str) -> S
     if not records:
         return result
     classifier = Classifier([r.number for r in records], batch_id=batch_id)
+    split = classifier.split(
+        [r.number for r in records],
+        [r.version for r in records],
+        [r.content_hash or r.compute_hash() for r in records],
+    )
+    result.new, result.changed, result.unchanged = split.new, split.changed, split.unchanged
+    result.conflicts = [(records[index], "repeated") for index in split.repeated]
     to_write = []
-    for record in records:
-        digest = record.content_hash or record.compute_hash()
-        verdict, record.version = classifier.decide(record.number, record.version, digest)
-        if verdict == "repeated":
-            result.conflicts.append((record, "repeated"))
-            continue
-        if verdict == "unchanged":
-            result.unchanged += 1
-            continue
-        if verdict == "new":
-            result.new += 1
-        else:
-            result.changed += 1
-        to_write.append(record)
+    for index, version in split.write:
+        records[index].version = version
+        to_write.append(records[index])
+    classifier.retire_replaced()
     retire = classifier.retire
-    if retire:
-        Declaration.objects.filter(pk__in=retire).update(is_current=False)
     if to_write:
         if connection.vendor == "postgresql":
             ids = _copy_write(to_write, batch_id=batch_id, source=source)

@@ -415,31 +415,13 @@ class ColumnarSink:
         prepared: Prepared = chunk.prepared
         if prepared.enterprise_ids is None:
             self.link(prepared)
-        if chunk.turn is not None:
-            with connection.cursor() as cursor:
-                # Check references while the rows are copied, in parallel with the
-                # other writer, rather than at commit, which waits for its turn.
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         classifier = Classifier(prepared.numbers, batch_id=self.batch.pk)
-        new = changed = unchanged = 0
-        write = []
-        versions = []
-        for k, number in enumerate(prepared.numbers):
-            verdict, version = classifier.decide(number, prepared.versions[k], prepared.digests[k])
-            if verdict == "unchanged":
-                unchanged += 1
-                continue
-            if verdict == "repeated":
-                self._repeated(chunk, prepared, k, header)
-                continue
-            if verdict == "new":
-                new += 1
-            else:
-                changed += 1
-            write.append(k)
-            versions.append(version)
-        if classifier.retire:
-            Declaration.objects.filter(pk__in=classifier.retire).update(is_current=False)
+        split = classifier.split(prepared.numbers, prepared.versions, prepared.digests)
+        for k in split.repeated:
+            self._repeated(chunk, prepared, k, header)
+        write = [k for k, _version in split.write]
+        versions = [version for _k, version in split.write]
+        classifier.retire_replaced()
         written = []
         enterprise_ids = []
         if write:
@@ -456,11 +438,11 @@ class ColumnarSink:
             chunk.turn.wait_for_previous()
         if written or classifier.retire:
             # Only big enterprises have summaries: the others' declarations need no
-            # aggregate here (read under the enterprise locks, after the rows).
+            # aggregate here (read under the writers' lock, after the rows).
             kept = summaries.summarised_among(set(enterprise_ids)) if written else set()
             added = [pk for pk, owner in zip(written, enterprise_ids, strict=True) if owner in kept]
             summaries.apply(added_ids=added, retired_ids=classifier.retire)
-        return new, changed, unchanged
+        return split.new, split.changed, split.unchanged
 
     def _repeated(self, chunk, prepared, k, header) -> None:
         from integrations.pipeline import reject_repeated
