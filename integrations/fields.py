@@ -198,7 +198,7 @@ def decimal(value: str) -> str:
 
 decimal.kind = "decimal"
 decimal.inline = lambda v, c: (f"({v} if _decimal_match({v}) else {c}({v}))", {})
-decimal.arrow = lambda raw: _arrow_decimal(raw)
+decimal.arrow = _arrow_decimal
 
 
 def vnd(value: str) -> str:
@@ -215,7 +215,7 @@ vnd.inline = lambda v, c: (
     f"({v} if {v}.isdigit() and {v}.isascii() and len({v}) <= 20 else {c}({v}))",
     {},
 )
-vnd.arrow = lambda raw: _arrow_vnd(raw)
+vnd.arrow = _arrow_vnd
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
