@@ -5,6 +5,7 @@ Excel with openpyxl, PDF with WeasyPrint."""
 
 import io
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -52,6 +53,17 @@ class Report:
     chart: str = ""
 
 
+def _by_unit(title: str, columns: list[Column], figures: dict) -> Table:
+    """The unit rows of ``figures`` (each with its unit's ``code`` and ``name``)
+    under ``columns``, and the total row beneath."""
+    return Table(
+        title,
+        [Column("code", _("Unit")), Column("name", _("Name"), in_pdf=False), *columns],
+        figures["rows"],
+        {"code": _("Total"), "name": "", **figures["total"]},
+    )
+
+
 def _scope_label(job: ReportJob) -> str:
     return f"{job.unit.code} {job.unit.name}" if job.unit else _("All units")
 
@@ -67,11 +79,9 @@ def audit_results(job: ReportJob) -> Report:
         Column("appealed", _("Under appeal (VND)"), money=True),
         Column("written_off", _("Written off (VND)"), money=True),
     ]
-    by_unit = Table(
+    by_unit = _by_unit(
         _("By unit"),
         [
-            Column("code", _("Unit")),
-            Column("name", _("Name"), in_pdf=False),
             Column("opened", _("Audits opened"), number=True),
             Column("office", _("At the office"), number=True),
             Column("premises", _("At the premises"), number=True),
@@ -80,8 +90,7 @@ def audit_results(job: ReportJob) -> Report:
             *money,
             Column("outstanding", _("Outstanding (VND)"), money=True),
         ],
-        figures["rows"],
-        {"code": _("Total"), "name": "", **figures["total"]},
+        figures,
     )
     ageing = Table(
         _("Outstanding by days since assessment, as of %(day)s")
@@ -122,25 +131,15 @@ def audit_results(job: ReportJob) -> Report:
 def risk_classification(job: ReportJob) -> Report:
     data = selectors.risk_classification(user=job.requested_by, unit=job.unit)
     run = data["run"]
-    by_unit = Table(
+    by_unit = _by_unit(
         _("By unit"),
         [
-            Column("code", _("Unit")),
-            Column("name", _("Name"), in_pdf=False),
             Column("audit", _("Audit subjects"), number=True),
             Column("monitoring", _("Monitoring subjects"), number=True),
             Column("not_audited", _("Not yet audited"), number=True),
             Column("scored", _("Enterprises scored"), number=True),
         ],
-        [
-            {
-                "code": r["enterprise__managing_unit__code"],
-                "name": r["enterprise__managing_unit__name"],
-                **r,
-            }
-            for r in data["rows"]
-        ],
-        {"code": _("Total"), "name": "", **data["total"]},
+        data,
     )
     behind = Table(
         _("Audit and monitoring subjects"),
@@ -175,21 +174,15 @@ def risk_classification(job: ReportJob) -> Report:
 
 def enterprise_list(job: ReportJob) -> Report:
     data = selectors.enterprise_list(user=job.requested_by, unit=job.unit)
-    by_unit = Table(
+    by_unit = _by_unit(
         _("By managing unit"),
         [
-            Column("code", _("Unit")),
-            Column("name", _("Name"), in_pdf=False),
             Column("count", _("Enterprises"), number=True),
             Column("active", _("Active"), number=True),
             Column("aeo", _("AEO"), number=True),
             Column("low_compliance", _("Compliance 4–5"), number=True),
         ],
-        [
-            {"code": r["managing_unit__code"] or "", "name": r["managing_unit__name"] or "", **r}
-            for r in data["rows"]
-        ],
-        {"code": _("Total"), "name": "", **data["total"]},
+        data,
     )
     behind = Table(
         _("Enterprises"),
@@ -270,8 +263,6 @@ def to_xlsx(report: Report, *, progress=lambda percent: None) -> bytes:
 
 
 def _cell(value):
-    from decimal import Decimal
-
     if isinstance(value, Decimal):
         return int(value)
     return value if value is not None else ""

@@ -280,8 +280,19 @@ def case_rows(*, user, period: Period, unit: Unit | None = None) -> list[dict]:
     ]
 
 
+def _per_unit(queryset, unit_field: str, **counts) -> dict:
+    """``counts`` per unit of ``unit_field``, in the organisation's order: rows with
+    the unit's ``code`` and ``name``, and the total row, the sum of the rows."""
+    code, name = f"{unit_field}__code", f"{unit_field}__name"
+    rows = [
+        {"code": row.pop(code), "name": row.pop(name), **row}
+        for row in queryset.values(code, name).annotate(**counts).order_by(f"{unit_field}__path")
+    ]
+    return {"rows": rows, "total": {key: sum(row[key] for row in rows) for key in counts}}
+
+
 def risk_classification(*, user, unit: Unit | None = None) -> dict:
-    """Per unit: enterprises by class in the latest scoring run."""
+    """Per managing unit: enterprises by class in the latest scoring run."""
     run = latest_run()
     scores = EnterpriseScore.objects.none()
     if run is not None:
@@ -289,41 +300,35 @@ def risk_classification(*, user, unit: Unit | None = None) -> dict:
         if unit is not None:
             scores = scores.filter(enterprise__managing_unit__path__startswith=unit.path)
     klass = EnterpriseScore.Klass
-    rows = list(
-        scores.values("enterprise__managing_unit__code", "enterprise__managing_unit__name")
-        .annotate(
-            audit=Count("pk", filter=Q(klass=klass.AUDIT)),
-            monitoring=Count("pk", filter=Q(klass=klass.MONITORING)),
-            not_audited=Count("pk", filter=Q(klass=klass.NOT_AUDITED)),
-            scored=Count("pk"),
-        )
-        .order_by("enterprise__managing_unit__path")
+    per_unit = _per_unit(
+        scores,
+        "enterprise__managing_unit",
+        audit=Count("pk", filter=Q(klass=klass.AUDIT)),
+        monitoring=Count("pk", filter=Q(klass=klass.MONITORING)),
+        not_audited=Count("pk", filter=Q(klass=klass.NOT_AUDITED)),
+        scored=Count("pk"),
     )
-    total = {k: sum(r[k] for r in rows) for k in ("audit", "monitoring", "not_audited", "scored")}
     details = list(
         scores.exclude(klass=klass.NOT_AUDITED)
         .select_related("enterprise", "enterprise__managing_unit")
         .order_by("enterprise__managing_unit__path", "-score")
     )
-    return {"run": run, "rows": rows, "total": total, "details": details}
+    return {"run": run, **per_unit, "details": details}
 
 
 def enterprise_list(*, user, unit: Unit | None = None) -> dict:
     enterprises = _visible(Enterprise, user)
     if unit is not None:
         enterprises = enterprises.filter(managing_unit__path__startswith=unit.path)
-    rows = list(
-        enterprises.values("managing_unit__code", "managing_unit__name")
-        .annotate(
-            count=Count("pk"),
-            active=Count("pk", filter=Q(status=Enterprise.Status.ACTIVE)),
-            aeo=Count("pk", filter=Q(is_aeo=True)),
-            low_compliance=Count("pk", filter=Q(compliance_level__gte=4)),
-        )
-        .order_by("managing_unit__path")
+    per_unit = _per_unit(
+        enterprises,
+        "managing_unit",
+        count=Count("pk"),
+        active=Count("pk", filter=Q(status=Enterprise.Status.ACTIVE)),
+        aeo=Count("pk", filter=Q(is_aeo=True)),
+        low_compliance=Count("pk", filter=Q(compliance_level__gte=4)),
     )
-    total = {k: sum(r[k] for r in rows) for k in ("count", "active", "aeo", "low_compliance")}
     details = enterprises.select_related("managing_unit").order_by(
         "managing_unit__path", "tax_code"
     )
-    return {"rows": rows, "total": total, "details": details}
+    return {**per_unit, "details": details}
