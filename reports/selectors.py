@@ -316,18 +316,22 @@ def risk_classification(*, user, unit: Unit | None = None) -> dict:
     return {"run": run, **per_unit, "details": details}
 
 
+def enterprise_counts() -> dict:
+    """What the home page, the dashboard and the enterprise list count of a set
+    of enterprises (aggregates for ``aggregate`` or ``annotate``)."""
+    return {
+        "count": Count("pk"),
+        "active": Count("pk", filter=Q(status=Enterprise.Status.ACTIVE)),
+        "aeo": Count("pk", filter=Q(is_aeo=True)),
+        "low_compliance": Count("pk", filter=Q(compliance_level__gte=4)),
+    }
+
+
 def enterprise_list(*, user, unit: Unit | None = None) -> dict:
     enterprises = _visible(Enterprise, user)
     if unit is not None:
         enterprises = enterprises.filter(managing_unit__path__startswith=unit.path)
-    per_unit = _per_unit(
-        enterprises,
-        "managing_unit",
-        count=Count("pk"),
-        active=Count("pk", filter=Q(status=Enterprise.Status.ACTIVE)),
-        aeo=Count("pk", filter=Q(is_aeo=True)),
-        low_compliance=Count("pk", filter=Q(compliance_level__gte=4)),
-    )
+    per_unit = _per_unit(enterprises, "managing_unit", **enterprise_counts())
     details = enterprises.select_related("managing_unit").order_by(
         "managing_unit__path", "tax_code"
     )

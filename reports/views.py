@@ -50,10 +50,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
 def _home_figures(user) -> dict:
     figures = {
         "enterprises": Enterprise.objects.visible_to(user).aggregate(
-            count=Count("pk"),
-            active=Count("pk", filter=Q(status=Enterprise.Status.ACTIVE)),
-            aeo=Count("pk", filter=Q(is_aeo=True)),
-            low_compliance=Count("pk", filter=Q(compliance_level__gte=4)),
+            **selectors.enterprise_counts()
         ),
         "months": declaration_selectors.scope_months(user=user),
     }
@@ -106,11 +103,7 @@ def _dashboard_figures(user) -> dict:
         Enterprise.objects.visible_to(user)
         .values("managing_unit__code", "managing_unit__name")
         .annotate(
-            count=Count("pk"),
-            active=Count("pk", filter=Q(status=Enterprise.Status.ACTIVE)),
-            aeo=Count("pk", filter=Q(is_aeo=True)),
-            low_compliance=Count("pk", filter=Q(compliance_level__gte=4)),
-            branches=Count("pk", filter=Q(head__isnull=False)),
+            **selectors.enterprise_counts(), branches=Count("pk", filter=Q(head__isnull=False))
         )
         .order_by("managing_unit__code")
     )
