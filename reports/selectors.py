@@ -30,6 +30,7 @@ from stq02.scoping import visible_units
 ZERO = Value(Decimal(0), output_field=DecimalField(max_digits=20, decimal_places=0))
 TAX_KINDS = ("import_duty", "vat", "special_consumption_tax", "environmental_tax")
 MONEY = (*TAX_KINDS, "tax", "fine", "assessed", "collected", "appealed", "written_off")
+NO_MONEY = dict.fromkeys(MONEY, Decimal(0))
 COUNTS = ("opened", "office", "premises", "started", "closed")
 AGEING = (
     ("0_90", _("0–90 days"), 0, 90),
@@ -85,6 +86,25 @@ def units_for(*, user):
     return visible_units(user).order_by("path")
 
 
+def _money_by(findings, field: str) -> dict:
+    """The money of ``findings`` per value of ``field``: {value: {key of MONEY: amount}}."""
+    rows = (
+        findings.values(field)
+        .annotate(
+            # Prefixed: an aggregate named like a field would shadow it in F().
+            **{f"sum_{kind}": _sum(kind) for kind in TAX_KINDS},
+            sum_tax=_sum(_tax()),
+            sum_fine=_sum("fine"),
+            sum_assessed=_sum(_tax() + F("fine")),
+            sum_collected=_sum("collected"),
+            sum_appealed=_sum("appealed"),
+            sum_written_off=_sum("written_off"),
+        )
+        .order_by()
+    )
+    return {row[field]: {key: row[f"sum_{key}"] for key in MONEY} for row in rows}
+
+
 def _dated(findings):
     return findings.annotate(day=Coalesce("assessed_on", "case__concluded_on"))
 
@@ -106,26 +126,13 @@ def statistics(*, user, period: Period, unit: Unit | None = None) -> dict:
         )
         .order_by()
     )
-    findings = _dated(scope_findings(user=user, unit=unit))
+    scoped = scope_findings(user=user, unit=unit)
+    findings = _dated(scoped)
     in_period = findings.filter(day__gte=start, day__lte=end)
-    money_rows = (
-        in_period.values("case__unit_id")
-        .annotate(
-            # Prefixed: an aggregate named like a field would shadow it in F().
-            **{f"sum_{kind}": _sum(kind) for kind in TAX_KINDS},
-            sum_tax=_sum(_tax()),
-            sum_fine=_sum("fine"),
-            sum_assessed=_sum(_tax() + F("fine")),
-            sum_collected=_sum("collected"),
-            sum_appealed=_sum("appealed"),
-            sum_written_off=_sum("written_off"),
-        )
-        .order_by()
-    )
-    money = {row["case__unit_id"]: {key: row[f"sum_{key}"] for key in MONEY} for row in money_rows}
+    money = _money_by(in_period, "case__unit_id")
     rows = []
     for row in sorted(case_rows, key=lambda r: r["unit__path"]):
-        figures = money.get(row["unit_id"], dict.fromkeys(MONEY, Decimal(0)))
+        figures = money.get(row["unit_id"], NO_MONEY)
         if not any(row[c] for c in COUNTS) and not any(figures.values()):
             continue
         rows.append(
@@ -151,7 +158,7 @@ def statistics(*, user, period: Period, unit: Unit | None = None) -> dict:
         "total": total,
         "by_kind_state": by_kind_state,
         "ageing": _ageing(findings, period.as_of),
-        "months": _months(findings, scope_findings(user=user, unit=unit), period),
+        "months": _months(scoped, period),
     }
 
 
@@ -205,12 +212,14 @@ def _as_date(value):
     return value.date() if isinstance(value, dt.datetime) else value
 
 
-def _months(dated_findings, findings, period: Period) -> dict:
+def _months(findings, period: Period) -> dict:
+    """Assessed by month of assessment (``_dated``), collected by month of collection."""
     months = _month_list(period)
     assessed = dict.fromkeys(months, Decimal(0))
     collected = dict.fromkeys(months, Decimal(0))
     for row in (
-        dated_findings.filter(day__gte=period.start, day__lte=period.end)
+        _dated(findings)
+        .filter(day__gte=period.start, day__lte=period.end)
         .annotate(month=TruncMonth("day"))
         .values("month")
         .annotate(amount=_sum(_tax() + F("fine")))
@@ -237,18 +246,7 @@ def case_rows(*, user, period: Period, unit: Unit | None = None) -> list[dict]:
     with money assessed in it; with their amounts in the period."""
     start, end = period.start, period.end
     findings = _dated(scope_findings(user=user, unit=unit)).filter(day__gte=start, day__lte=end)
-    money = {
-        row["case_id"]: row
-        for row in findings.values("case_id")
-        .annotate(
-            sum_tax=_sum(_tax()),
-            sum_fine=_sum("fine"),
-            sum_collected=_sum("collected"),
-            sum_appealed=_sum("appealed"),
-            sum_written_off=_sum("written_off"),
-        )
-        .order_by()
-    }
+    money = _money_by(findings, "case_id")
     cases = (
         scope_cases(user=user, unit=unit)
         .filter(
@@ -260,7 +258,6 @@ def case_rows(*, user, period: Period, unit: Unit | None = None) -> list[dict]:
         .select_related("unit", "enterprise")
         .order_by("unit__path", "number")
     )
-    empty = dict.fromkeys(("tax", "fine", "collected", "appealed", "written_off"), Decimal(0))
     return [
         {
             "number": case.number,
@@ -271,10 +268,7 @@ def case_rows(*, user, period: Period, unit: Unit | None = None) -> list[dict]:
             "state": str(case.get_state_display()),
             "started_on": case.started_on,
             "closed_on": case.closed_on,
-            **{
-                key: money[case.pk][f"sum_{key}"] if case.pk in money else zero
-                for key, zero in empty.items()
-            },
+            **money.get(case.pk, NO_MONEY),
         }
         for case in cases
     ]
