@@ -10,7 +10,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
+from reports.forms import period_parameters
 from reports.models import ReportJob
+from reports.selectors import Period
 from stq02.models import Unit
 from stq02.scoping import can_see_unit, scope_root
 
@@ -104,7 +106,7 @@ def run_job(job_id: int, *, progress=None) -> ReportJob:
 def monthly_jobs(*, today=None) -> list[int]:
     today = today or timezone.localdate()
     end = today.replace(day=1) - dt.timedelta(days=1)
-    parameters = {"date_from": end.replace(day=1).isoformat(), "date_to": end.isoformat()}
+    parameters = period_parameters(Period(end.replace(day=1), end))
     created = []
     for fmt in (ReportJob.Format.PDF, ReportJob.Format.XLSX):
         exists = ReportJob.objects.filter(
