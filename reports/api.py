@@ -104,14 +104,11 @@ class StatisticsView(APIView):
         responses={200: StatisticsSerializer},
     )
     def get(self, request):
-        units = selectors.units_for(user=request.user)
-        if (
-            request.query_params.get("unit")
-            and not units.filter(code=request.query_params["unit"]).exists()
-        ):
-            raise Http404
-        form = PeriodForm(request.query_params, units=units)
+        form = PeriodForm(request.query_params, units=selectors.units_for(user=request.user))
         if not form.is_valid():
+            # The only error of the unit field: a code outside the caller's scope.
+            if "unit" in form.errors:
+                raise Http404
             raise serializers.ValidationError(form.errors)
         data = form.cleaned_data
         figures = selectors.statistics(
