@@ -2,8 +2,7 @@
 
 The forms are administrative documents issued in Vietnamese whatever the
 officer's interface language, so the templates are written in Vietnamese and not
-translated. WeasyPrint is imported inside the function: the application starts
-(and every other page works) on a machine without Pango.
+translated. ``stq02.pdf`` turns them into PDF.
 """
 
 import datetime as dt
@@ -12,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from audits.models import AuditCase, CaseDocument
+from stq02.pdf import html_to_pdf
 
 TITLES = {
     CaseDocument.Kind.DECISION: ("01", "QUYẾT ĐỊNH", "Về việc kiểm tra sau thông quan"),
@@ -98,7 +98,4 @@ def render_html(*, case: AuditCase, kind: str, number: str, issued_on: dt.date) 
 
 
 def render_pdf(*, case: AuditCase, kind: str, number: str, issued_on: dt.date) -> bytes:
-    from weasyprint import HTML
-
-    html = render_html(case=case, kind=kind, number=number, issued_on=issued_on)
-    return HTML(string=html).write_pdf()
+    return html_to_pdf(render_html(case=case, kind=kind, number=number, issued_on=issued_on))

@@ -16,6 +16,7 @@ from reports.forms import period_from_parameters
 from reports.models import ReportJob
 from stq02 import charts
 from stq02.money import group_digits
+from stq02.pdf import html_to_pdf
 
 # The official names of the reports, in Vietnamese whatever the page language
 # (as the names of the audit forms are); the translated name follows beneath.
@@ -269,8 +270,6 @@ def _cell(value):
 
 
 def to_pdf(report: Report, *, progress=lambda percent: None) -> bytes:
-    import weasyprint
-
     tables = [
         {
             "title": table.title,
@@ -282,7 +281,7 @@ def to_pdf(report: Report, *, progress=lambda percent: None) -> bytes:
     ]
     html = render_to_string("reports/pdf.html", {"report": report, "tables": tables})
     progress(60)
-    return weasyprint.HTML(string=html).write_pdf()
+    return html_to_pdf(html)
 
 
 def _pdf_cells(table: Table, row: dict) -> list[dict]:
