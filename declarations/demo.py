@@ -21,7 +21,6 @@ lower prices). Inspections of those enterprises find violations far more often.
 
 import datetime as dt
 import hashlib
-import io
 import random
 from bisect import bisect
 from collections import defaultdict
@@ -35,6 +34,7 @@ from declarations.models import Declaration, DeclarationLine, Outcome
 from enterprises.demo import SECTOR_BY_VSIC
 from enterprises.models import Enterprise, PlantedRisk, Violation
 from enterprises.validators import make_tax_code
+from stq02 import bulk
 from stq02.models import Unit
 
 CHUNK_LINES = 50_000
@@ -256,40 +256,18 @@ class _Writer:
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         with connection.cursor() as cursor:
             if self.postgres:
-                buffer = io.StringIO()
-                for row in rows:
-                    buffer.write(
-                        "\t".join(_copy_text(row.get(n, defaults[n])) for n in names) + "\n"
-                    )
-                buffer.seek(0)
-                cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
+                bulk.copy_rows(
+                    cursor.cursor,
+                    model,
+                    fields,
+                    ([bulk.copy_text(row.get(n, defaults[n])) for n in names] for row in rows),
+                )
             else:
                 marks = ", ".join(["%s"] * len(fields))
                 cursor.executemany(
                     f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608 - model columns
                     [[_plain(row.get(n, defaults[n])) for n in names] for row in rows],
                 )
-
-
-def _copy_text(value) -> str:
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-            return (
-                value.replace("\\", "\\\\")
-                .replace("\t", "\\t")
-                .replace("\n", "\\n")
-                .replace("\r", "\\r")
-            )
-        return value
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return str(value)
 
 
 def _plain(value):

@@ -50,6 +50,7 @@ from declarations import summaries
 from declarations.models import Declaration, DeclarationLine
 from declarations.services import HEADER_FIELDS, LINE_FIELDS, Classifier, DeclarationRecord
 from integrations.fields import RowError
+from stq02 import bulk
 
 CHUNK_ROWS = 50_000
 BLOCK_BYTES = 8 << 20
@@ -464,9 +465,7 @@ class ColumnarSink:
         count = len(write)
         with connection.cursor() as wrapper:
             cursor = wrapper.cursor
-            ids = np.array(
-                declaration_services.reserve_ids(cursor, Declaration, count), dtype=np.int64
-            )
+            ids = np.array(bulk.reserve_ids(cursor, Declaration, count), dtype=np.int64)
             given = {
                 "id": pa.array(ids),
                 "number": pa.array(prepared.numbers, pa.string()).take(picked),
