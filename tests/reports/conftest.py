@@ -1,14 +1,5 @@
 import pytest
 
-from stq02 import workdays
-
-
-@pytest.fixture(autouse=True)
-def _fresh_calendar():
-    workdays.clear_cache()
-    yield
-    workdays.clear_cache()
-
 
 @pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
