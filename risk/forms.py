@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from risk.features import INDICATORS
 from risk.models import Criterion, EnterpriseScore, ScoringRun
-from stq02.models import Province, Unit
+from stq02.models import Province
 from stq02.scoping import visible_units
 
 
@@ -61,9 +61,7 @@ class CriterionForm(forms.ModelForm):
         self.fields["indicator"].choices = [
             (key, f"{key} – {label}") for key, (label, _unit) in INDICATORS.items()
         ]
-        self.fields["unit"].queryset = (
-            visible_units(user) if not user.sees_everything else (Unit.objects.all())
-        )
+        self.fields["unit"].queryset = visible_units(user)
         self.fields["effective_from"].initial = timezone.localdate()
         if revising:
             self.fields["code"].disabled = True

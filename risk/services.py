@@ -28,8 +28,9 @@ CRITERION_FIELDS = (
 
 
 def _check_editor(user, unit) -> None:
-    """Heads edit criteria of their own unit's subtree; the whole-force criteria
-    (no unit) are for central heads only."""
+    """Heads edit criteria of the units whose data they see (stq02.scoping: their
+    unit's subtree; an audit team's, its branch's); the whole-force criteria (no
+    unit) are for central heads only."""
     if not user.has_role(*HEADS):
         raise DomainError(_("Only unit and department heads may change risk criteria."))
     if unit is None and not (user.sees_everything and user.has_role(*CENTRAL_HEADS)):
