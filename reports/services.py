@@ -78,12 +78,13 @@ def run_job(job_id: int, *, progress=None) -> ReportJob:
         return ReportJob.objects.get(pk=job_id)
     job = ReportJob.objects.select_related("unit", "requested_by").get(pk=job_id)
 
+    tell = progress or (lambda percent: None)
+
     def report(percent):
         set_progress(job.pk, percent)
-        if progress is not None:
-            progress(percent)
+        tell(percent)
 
-    report(1)
+    tell(1)  # claim() has written it
     try:
         with translation.override(job.parameters.get("language") or "vi"):
             content, filename = documents.build(job, progress=report)
@@ -94,7 +95,7 @@ def run_job(job_id: int, *, progress=None) -> ReportJob:
             progress=100,
             finished_at=timezone.now(),
         )
-        report(100)
+        tell(100)
     except Exception as exc:  # noqa: BLE001 - recorded on the job, shown on its page
         ReportJob.objects.filter(pk=job.pk).update(
             status=ReportJob.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
