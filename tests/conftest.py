@@ -37,6 +37,20 @@ def _eager_celery_and_clean_cache(settings):
     workdays.clear_cache()
 
 
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Uploads, rejected rows, case documents and report files go to the test's own
+    private folder, never to var/."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private"},
+        },
+    }
+
+
 @dataclass
 class World:
     central: Unit

@@ -36,11 +36,6 @@ from tests.integrations.samples import TAX_A, TAX_B, line, write_csv
 
 
 @pytest.fixture(autouse=True)
-def _private_media(settings, tmp_path):
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
-
-
-@pytest.fixture(autouse=True)
 def _every_enterprise_summarised(settings):
     """Here every enterprise is "big": summarised from its first row (an enterprise
     saved one at a time) or from the end of the import that created it (the
