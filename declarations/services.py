@@ -233,7 +233,7 @@ def store_declarations(*, records: list, batch_id: int | None, source: str) -> S
         if connection.vendor == "postgresql":
             ids = _copy_write(to_write, batch_id=batch_id, source=source)
         else:
-            ids = _orm_write(to_write, batch_id=batch_id, source=source)
+            ids = orm_write(to_write, batch_id=batch_id, source=source)
         _write_outcomes(to_write, ids)
         # The enterprise page's summaries: the new versions in, the replaced ones out.
         summaries.apply(added_ids=ids, retired_ids=retire)
@@ -279,7 +279,9 @@ def _fill(values: dict, defaults: dict) -> dict:
     return values
 
 
-def _orm_write(records, *, batch_id, source):
+def orm_write(records, *, batch_id, source) -> list[int]:
+    """Write declaration records and their lines with bulk_create (databases other
+    than PostgreSQL; the columnar ingest on SQLite too). Returns the new ids."""
     now = timezone.now()
     d_defaults = field_defaults(Declaration)
     l_defaults = field_defaults(DeclarationLine)

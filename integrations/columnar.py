@@ -509,7 +509,7 @@ class ColumnarSink:
                 content_hash=prepared.digests[k],
             )
             records.append(record)
-        return declaration_services._orm_write(
+        return declaration_services.orm_write(
             records, batch_id=self.batch.pk, source=self.adapter.name
         )
 
