@@ -303,6 +303,16 @@ def summarised_among(enterprise_ids: Iterable[int]) -> set[int]:
         return set()
     hold_for_writing()
     Summarised = global_apps.get_model("declarations", "SummarisedEnterprise")
+    if connection.vendor == "postgresql":
+        # One array parameter: Django builds an IN list of a chunk's thousands of
+        # ids in Python (0.8 s of the GIL per 1 M lines).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT enterprise_id FROM {Summarised._meta.db_table} "
+                "WHERE enterprise_id = ANY(%s)",
+                [ids],
+            )
+            return {row[0] for row in cursor.fetchall()}
     found = set()
     for batch in _batches(ids):
         found.update(

@@ -531,18 +531,49 @@ def _copy_table(cursor, model, given: dict, *, with_id: bool) -> None:
                 default = "1" if default else "0"
             filler = pa.scalar(None if default is None else str(default), pa.string())
             array = pc.if_else(pc.equal(array, ""), filler, array)
+        if pa.types.is_string(array.type):
+            array = _copy_escaped(array)
         arrays.append(array)
     table = pa.Table.from_arrays(arrays, names=[f.column for f in columns])
     sink = pa.BufferOutputStream()
-    pcsv.write_csv(table, sink, write_options=pcsv.WriteOptions(include_header=False))
+    # COPY's text format, not CSV: Arrow quotes every string cell in CSV, and
+    # PostgreSQL reads quoted cells slower (1.1 s more per 1 M goods lines).
+    pcsv.write_csv(
+        table,
+        sink,
+        write_options=pcsv.WriteOptions(
+            include_header=False, delimiter="\t", quoting_style="none", null_string="\\N"
+        ),
+    )
     buffer = _Reader(sink.getvalue())
     names = ", ".join(connection.ops.quote_name(f.column) for f in columns)
     cursor.copy_expert(
-        f"COPY {connection.ops.quote_name(model._meta.db_table)} ({names}) "
-        "FROM STDIN WITH (FORMAT csv)",
+        f"COPY {connection.ops.quote_name(model._meta.db_table)} ({names}) FROM STDIN",
         buffer,
         size=1 << 20,
     )
+
+
+# Characters COPY's text format gives a meaning to, with their escapes. The double
+# quote means nothing to COPY but Arrow's writer refuses it unquoted; an octal
+# escape stands for any byte.
+_COPY_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"), ('"', "\\042"))
+_COPY_SPECIAL = tuple(old.encode() for old, _new in _COPY_ESCAPES)
+
+
+def _copy_escaped(array):
+    """A string column in COPY's text format. Most columns hold none of the
+    characters to escape (codes, numbers, dates): a byte search of the column's
+    data settles it without a pass of Arrow's kernels per character."""
+    data = array.buffers()[2]
+    if data is None:
+        return array
+    raw = data.to_pybytes()
+    if not any(special in raw for special in _COPY_SPECIAL):
+        return array
+    for old, new in _COPY_ESCAPES:
+        array = pc.replace_substring(array, old, new)
+    return array
 
 
 class _Reader:

@@ -31,7 +31,8 @@ def _mixed_rows() -> list[dict]:
             1,
             tax_code=TAX_B,
             importer_name="Công ty CP Hải Sản, Biển Đông",
-            description='Cá ngừ "đại dương"\nđông lạnh, nguyên con',
+            # every character COPY's text format escapes, and its NULL marker
+            description='Cá ngừ "đại dương"\nđông lạnh,\tnguyên con \\N\r(kho C:\\lạnh)',
         )
     )
     rows.append(line("105000000011", 1, line_customs_value="123456789012345678"))
@@ -194,10 +195,13 @@ def test_the_path_is_chosen_for_csv_files_only(world, tmp_path, settings):
 
 
 def test_copy_writes_what_the_orm_would(world, tmp_path, settings):
-    """On PostgreSQL the rows go in by COPY from Arrow's CSV writer: empty text stays
+    """On PostgreSQL the rows go in by COPY, in its text format written by Arrow: empty text stays
     empty, missing numbers take the field's default, nullable ones stay NULL."""
     rows = declarations(1, lines=2, cleared_on="", channel="", vat_rate="", exchange_rate="")
     rows[0]["partner_name"] = ""
+    # the characters COPY's text format escapes, its NULL marker, a CSV quote
+    special = 'Ống "inox"\t304, C:\\kho\\N\r\ndòng 2'
+    rows[1]["description"] = special
     settings.INGEST_COLUMNAR = True
     pipeline.import_file(source="vnaccs-csv", path=write_csv(tmp_path / "c.csv", rows))
     stored = Declaration.objects.get()
@@ -206,6 +210,7 @@ def test_copy_writes_what_the_orm_would(world, tmp_path, settings):
     assert stored.import_duty == 0 and stored.related_party is False
     line_ = stored.lines.order_by("line_no").first()
     assert line_.vat_rate is None and line_.preference_code == ""
+    assert stored.lines.get(line_no=2).description == special
     assert stored.source == "vnaccs-csv" and stored.is_current
     assert connection.vendor in ("postgresql", "sqlite")
 
