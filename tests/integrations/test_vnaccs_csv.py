@@ -166,6 +166,29 @@ def test_wrong_encoding_is_refused_naming_the_file(units, tmp_path):
     assert Declaration.objects.count() == 0
 
 
+@pytest.mark.parametrize("block", [7, 8, 9, 10, 1 << 20])
+def test_the_encoding_check_names_the_bad_byte_wherever_the_blocks_end(tmp_path, monkeypatch, block):
+    """The file is read in blocks: a character cut by a block's end is whole text,
+    and a bad byte is named by its place in the file, whatever block holds it."""
+    from integrations import readers
+
+    monkeypatch.setattr(readers, "BLOCK", block)
+    good = tmp_path / "good.csv"
+    good.write_bytes("a,b\nỐng,đồng\nạ,ữ\n".encode())
+    assert readers.inspect_csv(good).rows_total == 2
+    bad = tmp_path / "bad.csv"
+    data = "a,b\nỐng,đồng\n".encode() + b"caf\xe9,x\n"
+    bad.write_bytes(data)
+    with pytest.raises(readers.FileRefused) as refused:
+        readers.inspect_csv(bad)
+    assert "byte %d," % data.index(0xE9) in str(refused.value)
+    assert "line 3" in str(refused.value)  # in English under the test settings
+    cut = tmp_path / "cut.csv"
+    cut.write_bytes("a,b\nỐng,đồng\n".encode() + "ạ".encode()[:2])
+    with pytest.raises(readers.FileRefused, match="truncated"):
+        readers.inspect_csv(cut)
+
+
 def test_utf16_is_refused_and_utf8_bom_is_accepted(units, tmp_path):
     utf16 = tmp_path / "u16.csv"
     write_csv(utf16, declarations(1, lines=1), encoding="utf-16")
