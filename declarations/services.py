@@ -164,21 +164,25 @@ class Classifier:
             and version <= current[1]
         ):
             # This batch stored the declaration already from other rows of the file.
-            # Known gap: when the first part was "unchanged" (a file sent again), this
-            # batch did not write it, so the scattered later part is taken as an
-            # amendment; telling them apart needs a per-batch set of numbers, which
-            # would grow with the file. The format requires consecutive lines.
+            # (The pipeline's FileNumbers also knows those it found unchanged, and
+            # passes them as ``earlier``; this rule serves a batch resumed after a
+            # crash, whose FileNumbers start empty.)
             return "repeated", version
         if current:
             self.retire.append(current[0])
         return "changed", max(version, entry["max"] + 1)
 
-    def split(self, numbers, versions, digests) -> "Split":
-        """Decide for every declaration of the chunk, in order, and count."""
+    def split(self, numbers, versions, digests, *, earlier=frozenset()) -> "Split":
+        """Decide for every declaration of the chunk, in order, and count.
+        ``earlier``: indexes of declarations the file gave on earlier rows, in a
+        chunk committed before (repeated, whatever is stored)."""
         split = Split()
         for index, (number, version, digest) in enumerate(
             zip(numbers, versions, digests, strict=True)
         ):
+            if index in earlier:
+                split.repeated.append(index)
+                continue
             verdict, version = self.decide(number, version, digest)
             if verdict == "repeated":
                 split.repeated.append(index)
@@ -210,8 +214,11 @@ class Split:
     unchanged: int = 0
 
 
-def store_declarations(*, records: list, batch_id: int | None, source: str) -> StoreResult:
-    """Store a chunk of complete declarations. Run inside a transaction."""
+def store_declarations(
+    *, records: list, batch_id: int | None, source: str, earlier=frozenset()
+) -> StoreResult:
+    """Store a chunk of complete declarations. Run inside a transaction.
+    ``earlier``: indexes of records whose number the file gave on earlier rows."""
     result = StoreResult()
     if not records:
         return result
@@ -220,6 +227,7 @@ def store_declarations(*, records: list, batch_id: int | None, source: str) -> S
         [r.number for r in records],
         [r.version for r in records],
         [r.content_hash or r.compute_hash() for r in records],
+        earlier=earlier,
     )
     result.new, result.changed, result.unchanged = split.new, split.changed, split.unchanged
     result.conflicts = [(records[index], "repeated") for index in split.repeated]

@@ -395,6 +395,11 @@ class ColumnarSink:
         self.offices = rows_sink.offices
         self.enterprises = rows_sink.enterprises
         self.written_for = rows_sink.written_for  # enterprises of declarations written
+        self.given = rows_sink.given  # numbers of the chunks committed
+
+    def committed(self, chunk) -> None:
+        """After the chunk's transaction: its declarations count as given."""
+        self.given.add(chunk.prepared.numbers)
 
     def link(self, prepared: Prepared) -> None:
         """Customs office and enterprise ids of every declaration of the chunk; a
@@ -417,7 +422,12 @@ class ColumnarSink:
         if prepared.enterprise_ids is None:
             self.link(prepared)
         classifier = Classifier(prepared.numbers, batch_id=self.batch.pk)
-        split = classifier.split(prepared.numbers, prepared.versions, prepared.digests)
+        split = classifier.split(
+            prepared.numbers,
+            prepared.versions,
+            prepared.digests,
+            earlier=self.given.among(prepared.numbers),
+        )
         for k in split.repeated:
             self._repeated(chunk, prepared, k, header)
         write = [k for k, _version in split.write]

@@ -17,10 +17,12 @@ Flow of :func:`run_batch`:
 """
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
@@ -67,6 +69,58 @@ class Chunk:
     rejected: int = 0
     rows: int = 0
     last_row: int = 0
+
+
+class FileNumbers:
+    """The declaration numbers of a file's chunks committed so far, so that a
+    declaration given again on later, not consecutive, rows is refused as
+    repeated also when a re-send finds its first part unchanged (this batch then
+    wrote nothing the database could tell it by). Numbers of 12 digits are kept
+    as sorted int64 arrays: 8 bytes a declaration (13 MB for a 5 M-line file);
+    any other number in a set. Chunks written in parallel add theirs from their
+    own threads once committed; a chunk that shares a number with one in flight
+    waits for it (integrations/columnar.py), so lookups never miss one."""
+
+    MERGE_AFTER = 8  # sorted runs kept apart before they are merged into one
+
+    def __init__(self):
+        self._runs: list[np.ndarray] = []
+        self._other: set[str] = set()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _split(numbers) -> tuple[np.ndarray, list[str]]:
+        digits = [n for n in numbers if len(n) == 12 and n.isascii() and n.isdigit()]
+        other = [n for n in numbers if not (len(n) == 12 and n.isascii() and n.isdigit())]
+        return np.array(digits, dtype="U12").astype(np.int64), other
+
+    def add(self, numbers) -> None:
+        values, other = self._split(numbers)
+        with self._lock:
+            self._other.update(other)
+            if len(values):
+                self._runs.append(np.sort(values))
+            if len(self._runs) > self.MERGE_AFTER:
+                self._runs = [np.unique(np.concatenate(self._runs))]
+
+    def among(self, numbers) -> set[int]:
+        """Indexes of ``numbers`` already given by a committed chunk."""
+        numbers = list(numbers)
+        with self._lock:
+            runs, other = list(self._runs), set(self._other)
+        found = {k for k, n in enumerate(numbers) if n in other} if other else set()
+        if not runs:
+            return found
+        digits = [k for k, n in enumerate(numbers) if len(n) == 12 and n.isascii() and n.isdigit()]
+        if not digits:
+            return found
+        values = np.array([numbers[k] for k in digits], dtype="U12").astype(np.int64)
+        hit = np.zeros(len(values), dtype=bool)
+        for run in runs:
+            place = np.minimum(np.searchsorted(run, values), len(run) - 1)
+            hit |= run[place] == values
+        found.update(digits[k] for k in np.flatnonzero(hit))
+        return found
 
 
 def reason_text(row: int, field_name: str, problem: str) -> str:
@@ -122,6 +176,11 @@ class DeclarationSink:
         self.offices = OfficeDirectory(batch.unit_id)
         self.enterprises = enterprise_services.EnterpriseDirectory()
         self.written_for: set[int] = set()  # enterprises of the declarations stored
+        self.given = FileNumbers()  # shared with the columnar path's sink
+
+    def committed(self, chunk: Chunk) -> None:
+        """After the chunk's transaction: its declarations count as given."""
+        self.given.add(record.number for record in chunk.records)
 
     def build(self, group: list, header: list[str], chunk: Chunk) -> None:
         """``group``: [(row, typed dict | RowError, values)] of one declaration."""
@@ -203,7 +262,10 @@ class DeclarationSink:
         for record in chunk.records:
             record.enterprise_id = ids[record.tax_code]
         result = store_declarations(
-            records=chunk.records, batch_id=self.batch.pk, source=self.adapter.name
+            records=chunk.records,
+            batch_id=self.batch.pk,
+            source=self.adapter.name,
+            earlier=self.given.among(record.number for record in chunk.records),
         )
         if result.new or result.changed:  # (the chunk's enterprises: a few too many)
             self.written_for.update(record.enterprise_id for record in chunk.records)
@@ -247,6 +309,9 @@ class RecordSink:
         self.enterprises = enterprise_services.EnterpriseDirectory()
         self.areas: dict[str, int | None] = {}
         self.written_for: set[int] = set()  # these records are not declarations
+
+    def committed(self, chunk: Chunk) -> None:
+        """Records of their own: nothing to remember between chunks."""
 
     def build(self, group, header, chunk: Chunk) -> None:
         ((row, typed, values),) = group
@@ -408,6 +473,7 @@ def write_chunk(batch: ImportBatch, sink, chunk: Chunk, header, *, extra=None) -
         if extra:
             extra()
         chunk_stored(batch)
+    sink.committed(chunk)
     batch.new_count += new
     batch.changed_count += changed
     batch.unchanged_count += unchanged

@@ -137,6 +137,43 @@ def test_resending_through_the_other_path_changes_nothing(world, tmp_path, setti
     assert Declaration.objects.count() == 5
 
 
+@pytest.mark.parametrize("columnar_on", [False, True])
+@pytest.mark.parametrize("chunk_rows", [None, 2])
+def test_resending_a_file_with_scattered_lines_changes_nothing(
+    world, tmp_path, settings, columnar_on, chunk_rows
+):
+    """A declaration given again on later rows is refused as repeated on every
+    send, also when the re-send finds its first part unchanged (and so writes
+    nothing that would tell the database this batch saw it)."""
+    rows = declarations(3, lines=2)  # 105000000001 .. 003
+    rows.append(line("105000000001", 3))  # after 002 and 003: not consecutive
+    path = write_csv(tmp_path / "scattered.csv", rows)
+    settings.INGEST_COLUMNAR = columnar_on
+    reasons = []
+    for _send in range(2):
+        batch = pipeline.import_file(source="vnaccs-csv", path=path, chunk_rows=chunk_rows)
+        rejected = batch.rejections.get()
+        assert rejected.row_number == 7
+        assert "put all lines of a declaration on consecutive rows" in rejected.reason
+        reasons.append(rejected.reason)
+    assert (batch.new_count, batch.changed_count, batch.unchanged_count) == (0, 0, 3)
+    assert batch.rejected_count == 1 and reasons[0] == reasons[1]
+    first = Declaration.objects.get(number="105000000001")  # one version, its two lines
+    assert (first.version, first.is_current) == (0, True)
+    assert sorted(first.lines.values_list("line_no", flat=True)) == [1, 2]
+
+
+def test_file_numbers_tell_the_numbers_of_committed_chunks():
+    given = pipeline.FileNumbers()
+    given.MERGE_AFTER = 2
+    for start in range(0, 50, 10):  # five chunks: runs merged on the way
+        given.add(f"{105000000000 + n:012d}" for n in range(start, start + 10))
+    given.add(["KCS-7"])  # not 12 digits: kept apart
+    asked = ["105000000049", "105000000050", "105000000000", "KCS-7", "105000000007x"]
+    assert given.among(asked) == {0, 2, 3}
+    assert pipeline.FileNumbers().among(asked) == set()
+
+
 def test_an_amendment_becomes_the_next_version(world, tmp_path, settings):
     settings.INGEST_COLUMNAR = True
     pipeline.import_file(
@@ -249,6 +286,27 @@ def test_parallel_writers_store_what_one_writer_stores(world, tmp_path, settings
         assert len(set(threads)) == 2  # both writers took chunks
     else:  # SQLite has one writer at a time
         assert set(threads) == {"MainThread"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_writers_refuse_scattered_lines_on_every_send(
+    world, tmp_path, settings, monkeypatch
+):
+    """Chunks written at the same time: the later part of a declaration waits for
+    the chunk that gave its first part, so a re-send refuses it too."""
+    rows = declarations(6, lines=2)
+    rows += [line("105000000001", 3), line("105000000004", 3)]
+    path = write_csv(tmp_path / "scattered.csv", rows)
+    settings.INGEST_COLUMNAR = True
+    settings.INGEST_WRITERS = 2
+    threads = _writer_threads(monkeypatch)
+    for _send in range(2):
+        batch = pipeline.import_file(source="vnaccs-csv", path=path, chunk_rows=2)
+        assert sorted(batch.rejections.values_list("row_number", flat=True)) == [13, 14]
+    assert (batch.new_count, batch.changed_count, batch.unchanged_count) == (0, 0, 6)
+    assert Declaration.objects.count() == 6 and DeclarationLine.objects.count() == 12
+    if connection.vendor == "postgresql":
+        assert len(set(threads)) == 2  # both writers took chunks
 
 
 @pytest.mark.django_db(transaction=True)

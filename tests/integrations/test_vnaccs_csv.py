@@ -167,7 +167,9 @@ def test_wrong_encoding_is_refused_naming_the_file(units, tmp_path):
 
 
 @pytest.mark.parametrize("block", [7, 8, 9, 10, 1 << 20])
-def test_the_encoding_check_names_the_bad_byte_wherever_the_blocks_end(tmp_path, monkeypatch, block):
+def test_the_encoding_check_names_the_bad_byte_wherever_the_blocks_end(
+    tmp_path, monkeypatch, block
+):
     """The file is read in blocks: a character cut by a block's end is whole text,
     and a bad byte is named by its place in the file, whatever block holds it."""
     from integrations import readers
@@ -181,7 +183,8 @@ def test_the_encoding_check_names_the_bad_byte_wherever_the_blocks_end(tmp_path,
     bad.write_bytes(data)
     with pytest.raises(readers.FileRefused) as refused:
         readers.inspect_csv(bad)
-    assert "byte %d," % data.index(0xE9) in str(refused.value)
+    where = data.index(0xE9)
+    assert f"byte {where}," in str(refused.value)
     assert "line 3" in str(refused.value)  # in English under the test settings
     cut = tmp_path / "cut.csv"
     cut.write_bytes("a,b\nỐng,đồng\n".encode() + "ạ".encode()[:2])
