@@ -323,14 +323,19 @@ class ColumnarReader:
         )
         head_offsets, head_data = _buffers(head_text)
         line_offsets, line_data = _buffers(line_text)
-        line_starts = line_offsets[starts[keep]]
-        line_ends = line_offsets[ends[keep]]
+        # Python ints index faster than NumPy's scalars: 0.16 s per 1 M lines.
+        heads = head_offsets[: len(keep) + 1].tolist()
+        line_starts = line_offsets[starts[keep]].tolist()
+        line_ends = line_offsets[ends[keep]].tolist()
         digests = []
+        append = digests.append
         md5 = hashlib.md5
-        for k in range(len(keep)):
-            digest = md5(head_data[head_offsets[k] : head_offsets[k + 1]])
-            digest.update(line_data[line_starts[k] : line_ends[k]])
-            digests.append(digest.hexdigest())
+        for head_start, head_end, line_start, line_end in zip(
+            heads[:-1], heads[1:], line_starts, line_ends, strict=True
+        ):
+            digest = md5(head_data[head_start:head_end])
+            digest.update(line_data[line_start:line_end])
+            append(digest.hexdigest())
 
         prepared.numbers = number.to_pylist()
         prepared.versions = [int(v) for v in version.to_pylist()]
