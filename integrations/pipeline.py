@@ -89,37 +89,38 @@ class FileNumbers:
         self._lock = threading.Lock()
 
     @staticmethod
-    def _split(numbers) -> tuple[np.ndarray, list[str]]:
-        digits = [n for n in numbers if len(n) == 12 and n.isascii() and n.isdigit()]
-        other = [n for n in numbers if not (len(n) == 12 and n.isascii() and n.isdigit())]
-        return np.array(digits, dtype="U12").astype(np.int64), other
+    def _plain(number: str) -> bool:
+        return len(number) == 12 and number.isascii() and number.isdigit()
 
     def add(self, numbers) -> None:
-        values, other = self._split(numbers)
+        numbers = list(numbers)
+        plain = [n for n in numbers if self._plain(n)]
+        values = np.sort(np.array(plain, dtype="U12").astype(np.int64))
         with self._lock:
-            self._other.update(other)
+            self._other.update(n for n in numbers if not self._plain(n))
             if len(values):
-                self._runs.append(np.sort(values))
+                self._runs.append(values)
             if len(self._runs) > self.MERGE_AFTER:
                 self._runs = [np.unique(np.concatenate(self._runs))]
 
     def among(self, numbers) -> set[int]:
         """Indexes of ``numbers`` already given by a committed chunk."""
-        numbers = list(numbers)
+        plain, found = [], set()
         with self._lock:
-            runs, other = list(self._runs), set(self._other)
-        found = {k for k, n in enumerate(numbers) if n in other} if other else set()
-        if not runs:
+            runs = list(self._runs)
+            for k, number in enumerate(numbers):
+                if self._plain(number):
+                    plain.append((k, number))
+                elif number in self._other:
+                    found.add(k)
+        if not runs or not plain:
             return found
-        digits = [k for k, n in enumerate(numbers) if len(n) == 12 and n.isascii() and n.isdigit()]
-        if not digits:
-            return found
-        values = np.array([numbers[k] for k in digits], dtype="U12").astype(np.int64)
+        values = np.array([number for _k, number in plain], dtype="U12").astype(np.int64)
         hit = np.zeros(len(values), dtype=bool)
         for run in runs:
             place = np.minimum(np.searchsorted(run, values), len(run) - 1)
             hit |= run[place] == values
-        found.update(digits[k] for k in np.flatnonzero(hit))
+        found.update(plain[i][0] for i in np.flatnonzero(hit))
         return found
 
 

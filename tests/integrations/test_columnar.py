@@ -168,9 +168,10 @@ def test_file_numbers_tell_the_numbers_of_committed_chunks():
     given.MERGE_AFTER = 2
     for start in range(0, 50, 10):  # five chunks: runs merged on the way
         given.add(f"{105000000000 + n:012d}" for n in range(start, start + 10))
-    given.add(["KCS-7"])  # not 12 digits: kept apart
+    given.add(n for n in ["KCS-7", "105000000099"])  # not 12 digits: kept apart
     asked = ["105000000049", "105000000050", "105000000000", "KCS-7", "105000000007x"]
     assert given.among(asked) == {0, 2, 3}
+    assert given.among(iter(["105000000099", "x"])) == {0}
     assert pipeline.FileNumbers().among(asked) == set()
 
 
