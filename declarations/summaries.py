@@ -304,13 +304,13 @@ def summarised_among(enterprise_ids: Iterable[int]) -> set[int]:
     hold_for_writing()
     Summarised = global_apps.get_model("declarations", "SummarisedEnterprise")
     if connection.vendor == "postgresql":
-        # One array parameter: Django builds an IN list of a chunk's thousands of
-        # ids in Python (0.8 s of the GIL per 1 M lines).
+        # One text parameter: Django builds an IN list of a chunk's thousands of
+        # ids in Python (0.8 s of the GIL per 1 M lines), psycopg2 a list item by item.
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT enterprise_id FROM {Summarised._meta.db_table} "
-                "WHERE enterprise_id = ANY(%s)",
-                [ids],
+                "WHERE enterprise_id = ANY(string_to_array(%s, ',')::bigint[])",
+                [",".join(map(str, ids))],
             )
             return {row[0] for row in cursor.fetchall()}
     found = set()

@@ -85,6 +85,7 @@ class Prepared:
     starts: np.ndarray | None = None  # first table row of each
     ends: np.ndarray | None = None  # one past its last row
     numbers: list = field(default_factory=list)
+    number_values: np.ndarray | None = None  # the numbers as int64
     versions: list = field(default_factory=list)
     digests: list = field(default_factory=list)
     tax_codes: list = field(default_factory=list)
@@ -338,6 +339,8 @@ class ColumnarReader:
             append(digest.hexdigest())
 
         prepared.numbers = number.to_pylist()
+        # 12 digits each, checked above: as int64 for FileNumbers
+        prepared.number_values = pc.cast(number, pa.int64()).to_numpy(zero_copy_only=False)
         prepared.versions = [int(v) for v in version.to_pylist()]
         prepared.digests = digests
         prepared.tax_codes = tax_code.to_pylist()
@@ -404,7 +407,7 @@ class ColumnarSink:
 
     def committed(self, chunk) -> None:
         """After the chunk's transaction: its declarations count as given."""
-        self.given.add(chunk.prepared.numbers)
+        self.given.add(chunk.prepared.numbers, values=chunk.prepared.number_values)
 
     def link(self, prepared: Prepared) -> None:
         """Customs office and enterprise ids of every declaration of the chunk; a
@@ -431,7 +434,7 @@ class ColumnarSink:
             prepared.numbers,
             prepared.versions,
             prepared.digests,
-            earlier=self.given.among(prepared.numbers),
+            earlier=self.given.among(prepared.numbers, values=prepared.number_values),
         )
         for k in split.repeated:
             self._repeated(chunk, prepared, k, header)

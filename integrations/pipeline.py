@@ -92,35 +92,48 @@ class FileNumbers:
     def _plain(number: str) -> bool:
         return len(number) == 12 and number.isascii() and number.isdigit()
 
-    def add(self, numbers) -> None:
-        numbers = list(numbers)
-        plain = [n for n in numbers if self._plain(n)]
-        values = np.sort(np.array(plain, dtype="U12").astype(np.int64))
+    def add(self, numbers, *, values=None) -> None:
+        """``values``: the numbers as int64, when the caller has them (then all
+        are of 12 digits)."""
+        other = []
+        if values is None:
+            numbers = list(numbers)
+            plain = [n for n in numbers if self._plain(n)]
+            other = [n for n in numbers if not self._plain(n)]
+            values = np.array(plain, dtype="U12").astype(np.int64)
+        values = np.sort(values)
         with self._lock:
-            self._other.update(n for n in numbers if not self._plain(n))
+            self._other.update(other)
             if len(values):
                 self._runs.append(values)
             if len(self._runs) > self.MERGE_AFTER:
                 self._runs = [np.unique(np.concatenate(self._runs))]
 
-    def among(self, numbers) -> set[int]:
-        """Indexes of ``numbers`` already given by a committed chunk."""
-        plain, found = [], set()
+    def among(self, numbers, *, values=None) -> set[int]:
+        """Indexes of ``numbers`` already given by a committed chunk; ``values``
+        as for :meth:`add`."""
+        found = set()
         with self._lock:
             runs = list(self._runs)
-            for k, number in enumerate(numbers):
-                if self._plain(number):
-                    plain.append((k, number))
-                elif number in self._other:
-                    found.add(k)
-        if not runs or not plain:
+            if values is None:
+                plain = []
+                for k, number in enumerate(numbers):
+                    if self._plain(number):
+                        plain.append((k, number))
+                    elif number in self._other:
+                        found.add(k)
+        if values is None:
+            indexes = np.array([k for k, _number in plain], dtype=np.int64)
+            values = np.array([number for _k, number in plain], dtype="U12").astype(np.int64)
+        else:
+            indexes = np.arange(len(values))
+        if not runs or not len(values):
             return found
-        values = np.array([number for _k, number in plain], dtype="U12").astype(np.int64)
         hit = np.zeros(len(values), dtype=bool)
         for run in runs:
             place = np.minimum(np.searchsorted(run, values), len(run) - 1)
             hit |= run[place] == values
-        found.update(plain[i][0] for i in np.flatnonzero(hit))
+        found.update(indexes[hit].tolist())
         return found
 
 
