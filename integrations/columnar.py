@@ -85,7 +85,6 @@ class Prepared:
     starts: np.ndarray | None = None  # first table row of each
     ends: np.ndarray | None = None  # one past its last row
     numbers: list = field(default_factory=list)
-    number_values: np.ndarray | None = None  # the numbers as int64
     versions: list = field(default_factory=list)
     digests: list = field(default_factory=list)
     tax_codes: list = field(default_factory=list)
@@ -339,8 +338,6 @@ class ColumnarReader:
             append(digest.hexdigest())
 
         prepared.numbers = number.to_pylist()
-        # 12 digits each, checked above: as int64 for FileNumbers
-        prepared.number_values = pc.cast(number, pa.int64()).to_numpy(zero_copy_only=False)
         prepared.versions = [int(v) for v in version.to_pylist()]
         prepared.digests = digests
         prepared.tax_codes = tax_code.to_pylist()
@@ -407,7 +404,7 @@ class ColumnarSink:
 
     def committed(self, chunk) -> None:
         """After the chunk's transaction: its declarations count as given."""
-        self.given.add(chunk.prepared.numbers, values=chunk.prepared.number_values)
+        self.given.add(chunk.prepared.numbers)
 
     def link(self, prepared: Prepared) -> None:
         """Customs office and enterprise ids of every declaration of the chunk; a
@@ -434,7 +431,7 @@ class ColumnarSink:
             prepared.numbers,
             prepared.versions,
             prepared.digests,
-            earlier=self.given.among(prepared.numbers, values=prepared.number_values),
+            earlier=self.given.among(prepared.numbers),
         )
         for k in split.repeated:
             self._repeated(chunk, prepared, k, header)
@@ -695,17 +692,23 @@ def run(*, batch, adapter, plan, info, sink, chunk_rows, progress, write_chunk):
                 raise item
             yield item
 
+    def after_chunk():
+        """In the caller's thread, once a chunk is committed."""
+        _trim_heap()
+        if progress:
+            progress(batch)
+
     try:
         writers = _writers()
         if writers == 1:
             for prepared in chunks():
                 writer.link(prepared)
                 write_chunk(batch, writer, _chunk_of(prepared), info.header)
-                _trim_heap()
-                if progress:
-                    progress(batch)
+                after_chunk()
         else:
-            _write_in_parallel(chunks(), writers, writer, batch, info.header, write_chunk, progress)
+            _write_in_parallel(
+                chunks(), writers, writer, batch, info.header, write_chunk, after_chunk
+            )
     finally:
         stop.set()
         thread.join()
@@ -749,7 +752,7 @@ class ChunkAbandoned(Exception):
     """A chunk rolled back because the chunk before it failed."""
 
 
-def _write_in_parallel(prepared_chunks, writers, sink, batch, header, write_chunk, progress):
+def _write_in_parallel(prepared_chunks, writers, sink, batch, header, write_chunk, after_chunk):
     """Chunks go to ``writers`` threads, each with its own database connection.
     A chunk that shares a declaration number with a chunk still being written
     waits until that one is committed, since how it is classified depends on it."""
@@ -777,9 +780,7 @@ def _write_in_parallel(prepared_chunks, writers, sink, batch, header, write_chun
     def finish_oldest():
         future, _seen = in_flight.popleft()
         future.result()
-        _trim_heap()
-        if progress:
-            progress(batch)
+        after_chunk()
 
     previous = None
     error = None
