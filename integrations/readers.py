@@ -18,6 +18,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 from django.utils.translation import gettext as _
@@ -92,8 +94,7 @@ def inspect_csv(path) -> FileInfo:
 
 
 def _count_newlines(block: bytes) -> int:
-    import numpy as np  # a vector compare: bytes.count is a byte-at-a-time loop
-
+    # a vector compare: bytes.count is a byte-at-a-time loop
     return int(np.count_nonzero(np.frombuffer(block, dtype=np.uint8) == 10))
 
 
@@ -126,7 +127,8 @@ class _Utf8Check:
             cut -= 1
             if block[cut] & 0xC0 != 0x80:
                 break
-        self._check(view[joined:cut], self.offset + joined, lines_before, final=False, block=block)
+        # (the joined continuation bytes hold no newline)
+        self._check(view[joined:cut], self.offset + joined, lines_before, final=False)
         self.carry = block[cut:]
         self.offset += len(block)
 
@@ -134,11 +136,8 @@ class _Utf8Check:
         start = self.offset - len(self.carry)
         self._check(self.carry, start, lines - self.carry.count(b"\n"), final=True)
 
-    def _check(self, part, offset, lines_before, *, final, block=None) -> None:
-        """``lines_before``: newlines before ``block`` (or before ``part``)."""
-        import numpy as np
-        import pyarrow as pa
-
+    def _check(self, part, offset, lines_before, *, final) -> None:
+        """``part`` starts at file ``offset``, after ``lines_before`` newlines."""
         if not len(part):
             return
         offsets = pa.py_buffer(np.array([0, len(part)], dtype=np.int32))
@@ -154,15 +153,14 @@ class _Utf8Check:
                 _refuse(
                     self.path, _("it ends in the middle of a character; the file is truncated.")
                 )
-            where = offset + exc.start
-            before = block[: where - (self.offset)] if block is not None else part[: exc.start]
+            line = lines_before + bytes(part[: exc.start]).count(b"\n") + 1
             _refuse(
                 self.path,
                 _(
                     "it is not UTF-8 text (byte %(offset)d, line %(line)d); "
                     "save it as UTF-8 (CSV UTF-8)."
                 )
-                % {"offset": where, "line": lines_before + bytes(before).count(b"\n") + 1},
+                % {"offset": offset + exc.start, "line": line},
             )
 
 
