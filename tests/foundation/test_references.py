@@ -152,3 +152,29 @@ def test_a_delete_racing_an_insert_of_a_reference_waits_for_it_and_fails():
 
     assert isinstance(outcome["delete"], IntegrityError), outcome
     assert DeclarationLine.objects.filter(pk=line.pk, declaration=declaration).exists()
+
+
+def test_many_references_in_one_statement_are_checked_across_a_hole_in_the_keys():
+    """PostgreSQL counts the keys between the lowest and the highest value given
+    when they are close together; a hole among them (a deleted declaration) sends
+    it back to a lookup per value, which accepts what exists and refuses the rest."""
+    first, middle, last = (_line().declaration for _ in range(3))
+    missing = middle.pk
+    middle.delete()
+    lines = [
+        DeclarationLine(declaration_id=declaration.pk, line_no=no, hs_code="85171300")
+        for declaration in (first, last)
+        for no in (7, 8)
+    ]
+    DeclarationLine.objects.bulk_create(lines)
+    _end_of_transaction()
+    assert DeclarationLine.objects.filter(line_no__in=[7, 8]).count() == 4
+
+    wrong = [
+        DeclarationLine(declaration_id=pk, line_no=9, hs_code="85171300")
+        for pk in (first.pk, missing, last.pk)
+    ]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DeclarationLine.objects.bulk_create(wrong)
+        _end_of_transaction()
+    assert not DeclarationLine.objects.filter(line_no=9).exists()
