@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, models, transaction
+from django.utils import timezone
 
 from enterprises.models import Enterprise, RegistryChange, TaxDebt, Violation
 from stq02.models import Province
@@ -28,30 +29,76 @@ class EnterpriseDirectory:
                 Enterprise.objects.filter(tax_code__in=missing).values_list("tax_code", "pk")
             )
             to_create = [code for code in missing if code not in found]
-            if to_create:
-                heads = dict(
+            heads = [code for code in to_create if "-" not in code]
+            branches = [code for code in to_create if "-" in code]
+            if heads:
+                _create_minimal(
+                    [(code, wanted[code][0] or code, wanted[code][1], None) for code in heads]
+                )
+            if branches:  # after the heads, so that a head new in the same file is found
+                head_ids = dict(
                     Enterprise.objects.filter(
-                        tax_code__in={code[:10] for code in to_create if "-" in code}
+                        tax_code__in={code[:10] for code in branches}
                     ).values_list("tax_code", "pk")
                 )
-                Enterprise.objects.bulk_create(
+                _create_minimal(
                     [
-                        Enterprise(
-                            tax_code=code,
-                            name=(wanted[code][0] or code)[:300],
-                            managing_unit_id=wanted[code][1],
-                            head_id=heads.get(code[:10]) if "-" in code else None,
-                        )
-                        for code in to_create
-                    ],
-                    ignore_conflicts=True,
-                    batch_size=1000,
+                        (code, wanted[code][0] or code, wanted[code][1], head_ids.get(code[:10]))
+                        for code in branches
+                    ]
                 )
+            if to_create:
                 found.update(
                     Enterprise.objects.filter(tax_code__in=to_create).values_list("tax_code", "pk")
                 )
             self.ids.update(found)
         return {code: self.ids[code] for code in wanted}
+
+
+_GIVEN = ("tax_code", "name", "managing_unit_id", "head_id")
+
+
+def _create_minimal(rows: list[tuple]) -> None:
+    """Enterprises known only by a tax code, a name, a managing unit and a head
+    (``_GIVEN``, in that order); a tax code another writer created meanwhile keeps
+    its enterprise. Like bulk_create, no history row is written for them."""
+    rows = [(code, name[:300], unit_id, head_id) for code, name, unit_id, head_id in rows]
+    if connection.vendor != "postgresql":
+        Enterprise.objects.bulk_create(
+            [Enterprise(**dict(zip(_GIVEN, row, strict=True))) for row in rows],
+            ignore_conflicts=True,
+            batch_size=1000,
+        )
+        return
+    # One INSERT from arrays: for the 5,000 new enterprises of a first import,
+    # bulk_create spent 0.5 s of Python building instances and their SQL (the
+    # ingest's first chunk waits for it), the database 0.03 s.
+    quote = connection.ops.quote_name
+    now = timezone.now()
+    columns, values, params = [], [], []
+    for f in Enterprise._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        columns.append(quote(f.column))
+        if f.attname in _GIVEN:
+            values.append(f"given.{f.attname}")
+            continue
+        if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add):
+            value = now
+        elif f.has_default():
+            value = f.get_default()
+        else:
+            value = None if f.null else ""
+        values.append(f"%s::{f.db_type(connection)}")
+        params.append(f.get_db_prep_save(value, connection))
+    arrays = [list(column) for column in zip(*rows, strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(  # names from the model, every value a parameter
+            f"INSERT INTO {quote(Enterprise._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
+            f"SELECT {', '.join(values)} FROM unnest(%s::text[], %s::text[], %s::bigint[], "
+            f"%s::bigint[]) AS given({', '.join(_GIVEN)}) ON CONFLICT (tax_code) DO NOTHING",
+            [*params, *arrays],
+        )
 
 
 @dataclass

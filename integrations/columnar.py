@@ -414,6 +414,10 @@ class ColumnarSink:
         # writer waits for another (chunks sharing a number are never in flight
         # together), so a lock held cannot wait on a writer that wants it.
         self.copying = {Declaration: threading.Lock(), DeclarationLine: threading.Lock()}
+        # Ids reserved by one writer at a time, so that a chunk's declarations have
+        # consecutive ids: the goods lines' reference check then counts their range
+        # instead of looking up each (stq02/references.py).
+        self.reserving = threading.Lock()
 
     def committed(self, chunk) -> None:
         """After the chunk's transaction: its declarations count as given."""
@@ -507,7 +511,8 @@ class ColumnarSink:
         now = timezone.now().isoformat()
         with connection.cursor() as wrapper:
             cursor = wrapper.cursor
-            ids = np.array(bulk.reserve_ids(cursor, Declaration, count), dtype=np.int64)
+            with self.reserving:
+                ids = np.array(bulk.reserve_ids(cursor, Declaration, count), dtype=np.int64)
             given = {
                 "id": pa.array(ids),
                 "number": rows_of(pa.array(prepared.numbers, pa.string()), picked),

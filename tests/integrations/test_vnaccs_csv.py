@@ -48,6 +48,26 @@ def test_good_file_is_stored_with_lines_enterprise_and_office(units, tmp_path):
     assert DeclarationLine.objects.count() == 6
 
 
+def test_an_enterprise_first_seen_in_a_file_is_created_with_its_head_and_defaults(
+    units, tmp_path
+):
+    branch = f"{TAX_A}-002"
+    rows = declarations(1, lines=1) + declarations(1, lines=1, start=105000000002, tax_code=branch)
+    batch = run(write_csv(tmp_path / "tk.csv", rows))
+    assert batch.new_count == 2
+    head = Enterprise.objects.get(tax_code=TAX_A)
+    created = Enterprise.objects.get(tax_code=branch)
+    assert created.head == head  # new in the same chunk, created first
+    assert created.managing_unit == units.branch_a
+    assert (created.status, created.is_aeo, created.address) == (
+        Enterprise.Status.ACTIVE,
+        False,
+        "",
+    )
+    assert created.created_at is not None and created.risk_level is None
+    assert Declaration.objects.get(number="105000000002").enterprise == created
+
+
 def test_resending_the_same_file_changes_nothing(units, tmp_path):
     path = write_csv(tmp_path / "tk.csv", declarations(4, lines=3))
     run(path, chunk_rows=5)
