@@ -541,66 +541,79 @@ def run_batch(*, batch_id: int, progress=None, chunk_rows: int | None = None) ->
     batch.refresh_from_db()
     with translation.override(batch.language or translation.get_language()):
         adapter = get_adapter(batch.source)
-        path = batch.file_path
-        try:
-            info = adapter.inspect(path)
-            if batch.rows_done and batch.sha256 and batch.sha256 != info.sha256:
-                raise FileRefused(
-                    _("File %(name)s changed since this batch started; import it as a new batch.")
-                    % {"name": batch.file_name}
-                )
-        except FileRefused as exc:
-            logger.warning("batch %s refused: %s", batch.pk, exc)
-            return _finish(batch, ImportBatch.Status.REFUSED, str(exc))
-        except OSError as exc:
-            return _finish(
-                batch,
-                ImportBatch.Status.REFUSED,
-                _("File %(name)s cannot be read: %(error)s")
-                % {"name": batch.file_name, "error": exc.strerror or exc},
-            )
-        batch.sha256, batch.rows_total = info.sha256, info.rows_total
-        batch.columns = [name for name in info.header if name]
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            sha256=info.sha256, rows_total=info.rows_total, columns=batch.columns
+        sink = sink_for(batch, adapter)
+        reading = columnar.read_ahead(
+            batch=batch, adapter=adapter, sink=sink, chunk_rows=chunk_rows or columnar.CHUNK_ROWS
         )
         try:
-            plan = adapter.plan(info.header)
-            sink = sink_for(batch, adapter)
-            if columnar.supported(adapter, batch):
-                try:
-                    columnar.run(
-                        batch=batch,
-                        adapter=adapter,
-                        plan=plan,
-                        info=info,
-                        sink=sink,
-                        chunk_rows=chunk_rows or columnar.CHUNK_ROWS,
-                        progress=progress,
-                        write_chunk=write_chunk,
-                    )
-                    return _done(batch, sink.written_for)
-                except columnar.Unreadable as exc:
-                    # The row path reads on after the last committed row and names
-                    # the row Arrow could not read.
-                    logger.info(
-                        "batch %s: row path after row %s (%s)", batch.pk, batch.rows_done, exc
-                    )
-            rows = adapter.rows(path, info, start_after=batch.rows_done)
-            grouped = groups(adapter, plan, info.header, rows)
-            for chunk in chunks(sink, grouped, info.header, chunk_rows or CHUNK_ROWS):
-                write_chunk(batch, sink, chunk, info.header)
-                connection.queries_log.clear()  # DEBUG keeps SQL text; not for 1M rows
-                if progress:
-                    progress(batch)
-        except Exception as exc:
-            logger.exception("batch %s failed after row %s", batch.pk, batch.rows_done)
-            return _finish(
-                batch,
-                ImportBatch.Status.FAILED,
-                _("Stopped after row %(row)d: %(error)s") % {"row": batch.rows_done, "error": exc},
+            return _inspect_and_run(batch, adapter, sink, reading, progress, chunk_rows)
+        finally:
+            if reading is not None:
+                reading.cancel()  # nothing is read on once the batch ends
+
+
+def _inspect_and_run(batch, adapter, sink, reading, progress, chunk_rows) -> ImportBatch:
+    """The file inspected (refused as a whole, or its counts recorded), then
+    imported by the columnar path or the row path; ``reading``: the columnar
+    path's reading, started during the inspection (columnar.read_ahead)."""
+    path = batch.file_path
+    try:
+        info = adapter.inspect(path)
+        if batch.rows_done and batch.sha256 and batch.sha256 != info.sha256:
+            raise FileRefused(
+                _("File %(name)s changed since this batch started; import it as a new batch.")
+                % {"name": batch.file_name}
             )
-        return _done(batch, sink.written_for)
+    except FileRefused as exc:
+        logger.warning("batch %s refused: %s", batch.pk, exc)
+        return _finish(batch, ImportBatch.Status.REFUSED, str(exc))
+    except OSError as exc:
+        return _finish(
+            batch,
+            ImportBatch.Status.REFUSED,
+            _("File %(name)s cannot be read: %(error)s")
+            % {"name": batch.file_name, "error": exc.strerror or exc},
+        )
+    batch.sha256, batch.rows_total = info.sha256, info.rows_total
+    batch.columns = [name for name in info.header if name]
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        sha256=info.sha256, rows_total=info.rows_total, columns=batch.columns
+    )
+    try:
+        plan = adapter.plan(info.header)
+        if columnar.supported(adapter, batch):
+            try:
+                columnar.run(
+                    batch=batch,
+                    adapter=adapter,
+                    plan=plan,
+                    info=info,
+                    sink=sink,
+                    chunk_rows=chunk_rows or columnar.CHUNK_ROWS,
+                    progress=progress,
+                    write_chunk=write_chunk,
+                    reading=reading,
+                )
+                return _done(batch, sink.written_for)
+            except columnar.Unreadable as exc:
+                # The row path reads on after the last committed row and names
+                # the row Arrow could not read.
+                logger.info("batch %s: row path after row %s (%s)", batch.pk, batch.rows_done, exc)
+        rows = adapter.rows(path, info, start_after=batch.rows_done)
+        grouped = groups(adapter, plan, info.header, rows)
+        for chunk in chunks(sink, grouped, info.header, chunk_rows or CHUNK_ROWS):
+            write_chunk(batch, sink, chunk, info.header)
+            connection.queries_log.clear()  # DEBUG keeps SQL text; not for 1M rows
+            if progress:
+                progress(batch)
+    except Exception as exc:
+        logger.exception("batch %s failed after row %s", batch.pk, batch.rows_done)
+        return _finish(
+            batch,
+            ImportBatch.Status.FAILED,
+            _("Stopped after row %(row)d: %(error)s") % {"row": batch.rows_done, "error": exc},
+        )
+    return _done(batch, sink.written_for)
 
 
 def import_file(*, source: str, path, user=None, unit=None, progress=None, chunk_rows=None):

@@ -83,7 +83,7 @@ def inspect_csv(path) -> FileInfo:
         _refuse(path, _("it is empty."))
     if tail != b"\n":
         lines += 1
-    delimiter, header = _csv_header(path)
+    delimiter, header = csv_header(path)
     return FileInfo(
         sha256=digest.hexdigest(),
         rows_total=max(0, lines - 1),
@@ -164,10 +164,10 @@ class _Utf8Check:
             )
 
 
-def _csv_header(path) -> tuple[str, list[str]]:
+def csv_header(path) -> tuple[str, list[str]]:
     """The delimiter and the column names of the first line."""
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        first_line = handle.readline()
+    with open(path, "rb") as handle:  # the line alone (a text file decodes a whole buffer)
+        first_line = handle.readline().decode("utf-8-sig")
     delimiter = _delimiter(first_line)
     row = next(csv.reader([first_line], delimiter=delimiter), [])
     return delimiter, [name.strip().lower() for name in row]

@@ -1,12 +1,14 @@
 """The column-at-a-time path (Arrow) stores, counts and rejects exactly as the row
 path does, whatever the file holds."""
 
+import threading
+
 import pytest
 from django.db import connection
 
 from declarations.models import Declaration, DeclarationLine
 from enterprises.models import Enterprise
-from integrations import columnar, pipeline
+from integrations import columnar, pipeline, readers
 from integrations.adapters import get_adapter
 from integrations.models import ImportBatch
 from tests.integrations.samples import HEADER, TAX_B, declarations, line, write_csv
@@ -218,6 +220,40 @@ def test_a_blank_line_hands_the_rest_of_the_file_to_the_row_path(world, tmp_path
     reasons = [reason for _row, _field, reason, _raw in columns_path[2]]
     assert "Row 7, field -: the row has 2 fields where the header has 41" in reasons[0]
     assert "already stored from earlier rows" in reasons[1]
+
+
+def test_a_file_refused_by_its_inspection_stores_nothing_read_meanwhile(
+    world, tmp_path, settings, monkeypatch
+):
+    """The columnar path reads and checks the first chunks while the file is
+    inspected; a file the inspection then refuses (a byte that is not UTF-8 near
+    its end) leaves nothing behind, and the reading stops."""
+    settings.INGEST_COLUMNAR = True
+    path = write_csv(tmp_path / "late.csv", declarations(6, lines=2))
+    with open(path, "ab") as handle:
+        handle.write(b"105000000099,0,A11,caf\xe9\n")
+    prepared = threading.Event()
+    real_prepare, real_inspect = columnar.ColumnarReader.prepare, readers.inspect_csv
+
+    def prepare(self, *args, **kwargs):
+        result = real_prepare(self, *args, **kwargs)
+        prepared.set()
+        return result
+
+    def inspect_after_a_chunk(file_path):
+        assert prepared.wait(timeout=30), "no chunk was read during the inspection"
+        return real_inspect(file_path)
+
+    monkeypatch.setattr(columnar, "BLOCK_BYTES", 1500)  # the bad byte in a later block
+    monkeypatch.setattr(columnar.ColumnarReader, "prepare", prepare)
+    monkeypatch.setattr(readers, "inspect_csv", inspect_after_a_chunk)
+    batch = pipeline.import_file(source="vnaccs-csv", path=path, chunk_rows=2)
+
+    assert batch.status == ImportBatch.Status.REFUSED
+    assert "late.csv" in batch.error and "not UTF-8" in batch.error
+    assert (Declaration.objects.count(), Enterprise.objects.count()) == (0, 0)
+    assert not batch.rejections.exists()
+    assert not [t for t in threading.enumerate() if t.name.startswith("import-batch-")]
 
 
 def test_the_path_is_chosen_for_csv_files_only(world, tmp_path, settings):

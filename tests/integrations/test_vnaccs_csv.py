@@ -48,9 +48,7 @@ def test_good_file_is_stored_with_lines_enterprise_and_office(units, tmp_path):
     assert DeclarationLine.objects.count() == 6
 
 
-def test_an_enterprise_first_seen_in_a_file_is_created_with_its_head_and_defaults(
-    units, tmp_path
-):
+def test_an_enterprise_first_seen_in_a_file_is_created_with_its_head_and_defaults(units, tmp_path):
     branch = f"{TAX_A}-002"
     rows = declarations(1, lines=1) + declarations(1, lines=1, start=105000000002, tax_code=branch)
     batch = run(write_csv(tmp_path / "tk.csv", rows))
