@@ -104,31 +104,26 @@ class StoreResult:
     conflicts: list = field(default_factory=list)  # (record, reason code)
 
 
+_COLUMNS = "number, version, content_hash, is_current, id, source_batch_id"
+
+
 def _existing(numbers):
     """number -> {"hashes": set, "current": (id, version, batch_id) | None, "max": int}"""
     found: dict = {}
     numbers = list(numbers)
     joined = ",".join(numbers)
     if connection.vendor == "postgresql" and joined.count(",") == len(numbers) - 1:
-        # One text parameter split by PostgreSQL: an IN list of a chunk's tens of
-        # thousands of numbers costs Django more to build than PostgreSQL to
-        # answer, and psycopg2 quotes a list item by item (19 ms of the GIL per
-        # chunk, against 0.5 ms for one string). By the unique (number, version)
-        # index, whatever the planner thinks: for a chunk's 16,667 numbers it
-        # scans the table instead until the table holds some 5 M declarations
-        # (its cost model takes index pages to be on disk), so every chunk of a
-        # large import into a smaller table scanned all of it (at 333 k
-        # declarations 90 ms a chunk against 39 ms, and growing with them).
+        # By the unique (number, version) index, whatever the planner thinks: for
+        # a chunk's 16,667 numbers it scans the table instead until the table
+        # holds some 5 M declarations (its cost model takes index pages to be on
+        # disk), so every chunk of a large import into a smaller table scanned all
+        # of it (at 333 k declarations 90 ms a chunk against 39 ms, and growing).
         # (SET LOCAL: the caller's transaction, see store_declarations.)
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute(
-                "SELECT number, version, content_hash, is_current, id, source_batch_id "  # noqa: S608
-                f"FROM {Declaration._meta.db_table} "
-                "WHERE number = ANY(string_to_array(%s, ','))",
-                [joined],
-            )
-            rows = cursor.fetchall()
+            rows = _existing_in_range(cursor, numbers)
+            if rows is None:
+                rows = _existing_by_number(cursor, joined)
             cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
     else:
         rows = (
@@ -143,6 +138,46 @@ def _existing(numbers):
         if current:
             entry["current"] = (pk, version, batch_id)
     return found
+
+
+def _existing_in_range(cursor, numbers) -> list | None:
+    """The stored versions of ``numbers``, read as the range of the number index
+    from the lowest to the highest of them: a file's declarations come in order,
+    so a chunk's numbers are most of their range. For a chunk of 16,667 new
+    numbers 0.2 ms against 20 ms for a lookup of each (26 ms against 4-8 ms when
+    all are stored). ``None`` when the numbers are not all digits of one length
+    (only then is the index's order, in any collation, the order of Python's
+    strings) or the range holds many more rows than the chunk has numbers."""
+    if not numbers:
+        return []
+    width = len(numbers[0])
+    if not all(len(number) == width and number.isdigit() for number in numbers):
+        return None
+    limit = 4 * len(numbers)
+    cursor.execute(
+        f"SELECT {_COLUMNS} FROM {Declaration._meta.db_table} "  # noqa: S608
+        "WHERE number BETWEEN %s AND %s LIMIT %s",
+        [min(numbers), max(numbers), limit + 1],
+    )
+    rows = cursor.fetchall()
+    if len(rows) > limit:
+        return None
+    wanted = set(numbers)
+    return [row for row in rows if row[0] in wanted]
+
+
+def _existing_by_number(cursor, joined: str) -> list:
+    """The stored versions of the comma-separated numbers, looked up one by one.
+    One text parameter split by PostgreSQL: an IN list of a chunk's tens of
+    thousands of numbers costs Django more to build than PostgreSQL to answer,
+    and psycopg2 quotes a list item by item (19 ms of the GIL per chunk, against
+    0.5 ms for one string)."""
+    cursor.execute(
+        f"SELECT {_COLUMNS} FROM {Declaration._meta.db_table} "  # noqa: S608
+        "WHERE number = ANY(string_to_array(%s, ','))",
+        [joined],
+    )
+    return cursor.fetchall()
 
 
 class Classifier:

@@ -66,6 +66,30 @@ def test_an_enterprise_first_seen_in_a_file_is_created_with_its_head_and_default
     assert Declaration.objects.get(number="105000000002").enterprise == created
 
 
+@pytest.mark.parametrize("stored", [3, 40], ids=["few-between", "many-between"])
+def test_a_chunk_is_classified_against_its_own_numbers_only(units, tmp_path, stored):
+    """Stored declarations are looked up as the range of numbers a chunk spans
+    (PostgreSQL); the ones between its numbers that it does not hold stay as they
+    are, however many there are."""
+    run(write_csv(tmp_path / "all.csv", declarations(stored, lines=1)))
+    last = str(105000000000 + stored)
+    again = [
+        row
+        for row in declarations(stored, lines=1)
+        if row["declaration_number"]
+        in (
+            "105000000001",
+            last,
+        )
+    ]
+    again[1]["line_customs_value"] = "30000000"  # the last one changed
+    batch = run(write_csv(tmp_path / "ends.csv", again))
+    assert (batch.new_count, batch.changed_count, batch.unchanged_count) == (0, 1, 1)
+    assert Declaration.objects.filter(is_current=True).count() == stored
+    assert Declaration.objects.get(number=last, is_current=True).version == 1
+    assert Declaration.objects.filter(version__gt=0).count() == 1
+
+
 def test_resending_the_same_file_changes_nothing(units, tmp_path):
     path = write_csv(tmp_path / "tk.csv", declarations(4, lines=3))
     run(path, chunk_rows=5)
