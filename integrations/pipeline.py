@@ -33,6 +33,7 @@ from declarations.models import Outcome
 from declarations.services import (
     HEADER_FIELDS,
     DeclarationRecord,
+    digits_width,
     record_outcomes,
     store_declarations,
 )
@@ -91,11 +92,10 @@ class FileNumbers:
     @staticmethod
     def _encode(numbers) -> tuple[np.ndarray, np.ndarray, list]:
         """(positions of the 12-digit numbers, those numbers as int64, [(position,
-        number)] of any other). Every adapter gives 12 digits: one C-level test
-        of the whole list settles it, without a check per number in Python."""
+        number)] of any other). Every adapter gives 12 digits: one test of the
+        whole list settles it, without a check per number in Python."""
         numbers = list(numbers)
-        joined = "".join(numbers)
-        if set(map(len, numbers)) <= {12} and joined.isascii() and joined.isdigit():
+        if not numbers or digits_width(numbers) == 12:
             return np.arange(len(numbers)), np.array(numbers, dtype=np.int64), []
         plain, other = [], []
         for k, number in enumerate(numbers):

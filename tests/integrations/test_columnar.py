@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 
 from declarations.models import Declaration, DeclarationLine
+from declarations.services import digits_width
 from enterprises.models import Enterprise
 from integrations import columnar, pipeline, readers
 from integrations.adapters import get_adapter
@@ -175,6 +176,19 @@ def test_file_numbers_tell_the_numbers_of_committed_chunks():
     assert given.among(asked) == {0, 2, 3}
     assert given.among(iter(["105000000099", "x"])) == {0}
     assert pipeline.FileNumbers().among(asked) == set()
+
+
+def test_only_ascii_digits_of_one_length_count_as_plain_numbers():
+    """What decides the int64 runs of FileNumbers and the range lookup of stored
+    declarations: other digits (Python's isdigit takes "١٢٣") sort otherwise."""
+    assert digits_width(["105000000001", "105000000002"]) == 12
+    assert digits_width(["10500000000", "1050000000012"]) is None  # same total length
+    assert digits_width(["١٠٥٠٠٠٠٠٠٠٠١", "105000000002"]) is None
+    assert digits_width(["10500000000x"]) is None
+    assert digits_width([]) is None
+    given = pipeline.FileNumbers()
+    given.add(["١٠٥٠٠٠٠٠٠٠٠١"])
+    assert given.among(["105000000001", "١٠٥٠٠٠٠٠٠٠٠١"]) == {1}
 
 
 def test_an_amendment_becomes_the_next_version(world, tmp_path, settings):
