@@ -51,17 +51,21 @@ def bench_url(url: str) -> tuple[str, str]:
     return urlunsplit(parts._replace(path="/" + name)), name
 
 
-def admin_connection(url: str):
+def _connect(url: str, name: str):
     import psycopg2
 
     parts = urlsplit(url)
-    connection = psycopg2.connect(
+    return psycopg2.connect(
         host=parts.hostname,
         port=parts.port or 5432,
         user=parts.username or "postgres",
         password=parts.password,
-        dbname="postgres",
+        dbname=name,
     )
+
+
+def admin_connection(url: str):
+    connection = _connect(url, "postgres")
     connection.autocommit = True
     return connection
 
@@ -124,23 +128,10 @@ def generate(path: Path, lines: int, enterprises: int) -> None:
             written += count
 
 
-def _connect(url: str, name: str):
-    import psycopg2
-
-    parts = urlsplit(url)
-    return psycopg2.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password,
-        dbname=name,
-    )
-
-
 STORED = ("declarations_declaration", "declarations_declarationline")
 
 
-def stored_rows_copy(url: str, name: str, folder: Path, *, settle) -> dict[str, float]:
+def stored_rows_copy(url: str, name: str, folder: Path) -> dict[str, float]:
     """Seconds to COPY the rows the import stored (its declarations and goods lines,
     in COPY's text format) into new tables with the same columns, defaults and
     indexes, one table after the other: the database's share of an import with no
@@ -152,7 +143,7 @@ def stored_rows_copy(url: str, name: str, folder: Path, *, settle) -> dict[str, 
         with connection, connection.cursor() as cursor, open(dump, "w", encoding="utf-8") as out:
             cursor.copy_expert(f"COPY {table} TO STDOUT", out)
             cursor.execute(f"CREATE TABLE bare_{table} (LIKE {table} INCLUDING ALL)")
-        settle()
+        settle(url)
         started = time.perf_counter()
         with connection, connection.cursor() as cursor, open(dump, encoding="utf-8") as handle:
             cursor.copy_expert(f"COPY bare_{table} FROM STDIN", handle)
@@ -312,7 +303,7 @@ def main() -> None:
         f"{read_s:.2f} s, {options.lines / read_s:,.0f} rows/s"
     )
 
-    stored = stored_rows_copy(url, name, folder, settle=lambda: settle(url))
+    stored = stored_rows_copy(url, name, folder)
     floor_s = sum(stored.values())
     print(
         "the stored rows alone, COPY into tables with the same indexes (no Python): "
