@@ -96,13 +96,12 @@ class Prepared:
     numbers: list = field(default_factory=list)
     versions: list = field(default_factory=list)
     digests: list = field(default_factory=list)
-    tax_codes: list = field(default_factory=list)
-    names: list = field(default_factory=list)
-    offices: list = field(default_factory=list)
     header: dict = field(default_factory=dict)  # HEADER_FIELDS name -> array per declaration
     lines: dict = field(default_factory=dict)  # LINE_FIELDS name -> array per table row
-    enterprise_ids: list | None = None  # set by ColumnarSink.link
-    office_ids: list | None = None
+    tax_codes: pa.Array | None = None  # of the importer or exporter (also in header)
+    names: pa.Array | None = None  # its name as the declaration gives it
+    enterprise_ids: np.ndarray | None = None  # set by ColumnarSink.link
+    office_ids: pa.Array | None = None  # customs office unit ids (null: not a known unit)
 
     @property
     def rows(self) -> int:
@@ -351,9 +350,8 @@ class ColumnarReader:
         prepared.numbers = number.to_pylist()
         prepared.versions = [int(v) for v in version.to_pylist()]
         prepared.digests = digests
-        prepared.tax_codes = tax_code.to_pylist()
-        prepared.names = header_value("importer_name").to_pylist()
-        prepared.offices = header["office_code"].to_pylist()
+        prepared.tax_codes = tax_code
+        prepared.names = header_value("importer_name")
         prepared.header = header
         prepared.lines = lines
 
@@ -436,15 +434,29 @@ class ColumnarSink:
         caller's thread, so that parallel writers never create the same one).
         Known gap: if the chunk then rolls back, those enterprises stay (without
         declarations until the file is sent again)."""
+        # Per distinct office and tax code (a few hundred in a chunk of 16,667
+        # declarations), not per declaration: 0.48 CPU-s per 1 M lines in Python.
+        offices = prepared.header["office_code"].dictionary_encode()
+        units = [self.offices.get(code) for code in offices.dictionary.to_pylist()]
+        office_of = offices.indices.to_numpy()
+        codes = prepared.tax_codes.dictionary_encode()
+        code_of = codes.indices.to_numpy()
+        distinct, first = np.unique(code_of, return_index=True)  # first declaration of each
         wanted = {}
-        office_ids = []
-        for k, code in enumerate(prepared.tax_codes):
-            office_id, managing_id = self.offices.get(prepared.offices[k])
-            office_ids.append(office_id)
-            wanted.setdefault(code, (prepared.names[k], managing_id))
+        for code, name, office in zip(
+            codes.dictionary.take(pa.array(distinct)).to_pylist(),
+            prepared.names.take(pa.array(first)).to_pylist(),
+            office_of[first].tolist(),
+            strict=True,
+        ):
+            wanted[code] = (name, units[office][1])  # as the first declaration gives them
         ids = self.enterprises.resolve(wanted) if wanted else {}
-        prepared.office_ids = office_ids
-        prepared.enterprise_ids = [ids[code] for code in prepared.tax_codes]
+        id_of_code = np.zeros(len(codes.dictionary), dtype=np.int64)
+        id_of_code[distinct] = [ids[code] for code in wanted]
+        prepared.office_ids = pa.array([unit for unit, _managing in units], pa.int64()).take(
+            offices.indices
+        )
+        prepared.enterprise_ids = id_of_code[code_of]
 
     def store(self, chunk, header):
         prepared: Prepared = chunk.prepared
@@ -463,15 +475,17 @@ class ColumnarSink:
         versions = [version for _k, version in split.write]
         classifier.retire_replaced()
         written = []
-        enterprise_ids = []
+        owners = []  # the enterprise of each declaration written
         if write:
-            enterprise_ids = [prepared.enterprise_ids[k] for k in write]
-            office_ids = [prepared.office_ids[k] for k in write]
+            chosen = np.asarray(write, dtype=np.int64)
+            enterprise_ids = prepared.enterprise_ids[chosen]
+            office_ids = prepared.office_ids.take(pa.array(chosen))
             if connection.vendor == "postgresql":
                 written = self._copy(prepared, write, versions, enterprise_ids, office_ids)
             else:
                 written = self._orm(prepared, write, versions, enterprise_ids, office_ids)
-            self.written_for.update(enterprise_ids)
+            owners = enterprise_ids.tolist()
+            self.written_for.update(owners)
         # What follows touches rows that other chunks' writers touch too (summary
         # rows, the batch's counters): in file order, after the chunk before commits.
         if chunk.turn is not None:
@@ -479,8 +493,8 @@ class ColumnarSink:
         if written or classifier.retire:
             # Only big enterprises have summaries: the others' declarations need no
             # aggregate here (read under the writers' lock, after the rows).
-            kept = summaries.summarised_among(set(enterprise_ids)) if written else set()
-            added = [pk for pk, owner in zip(written, enterprise_ids, strict=True) if owner in kept]
+            kept = summaries.summarised_among(set(owners)) if written else set()
+            added = [pk for pk, owner in zip(written, owners, strict=True) if owner in kept]
             summaries.apply(added_ids=added, retired_ids=classifier.retire)
         return split.new, split.changed, split.unchanged
 
@@ -525,8 +539,8 @@ class ColumnarSink:
                 "number": rows_of(pa.array(prepared.numbers, pa.string()), picked),
                 "version": pa.array(versions, pa.int32()),
                 "is_current": pa.array([True] * count),
-                "enterprise_id": pa.array(enterprise_ids, pa.int64()),
-                "customs_office_id": pa.array(office_ids, pa.int64()),
+                "enterprise_id": pa.array(enterprise_ids),
+                "customs_office_id": office_ids,
                 "content_hash": rows_of(pa.array(prepared.digests, pa.string()), picked),
                 "source": pa.array([self.adapter.name] * count, pa.string()),
                 "source_batch_id": pa.array([self.batch.pk] * count, pa.int64()),
@@ -553,13 +567,15 @@ class ColumnarSink:
     def _orm(self, prepared, write, versions, enterprise_ids, office_ids):
         header = {name: prepared.header[name].to_pylist() for name in HEADER_FIELDS}
         lines = {name: prepared.lines[name].to_pylist() for name in LINE_FIELDS}
+        tax_codes = prepared.tax_codes.to_pylist()
+        enterprise_ids, office_ids = enterprise_ids.tolist(), office_ids.to_pylist()
         records = []
         for n, k in enumerate(write):
             start, end = int(prepared.starts[k]), int(prepared.ends[k])
             record = DeclarationRecord(
                 number=prepared.numbers[k],
                 version=versions[n],
-                tax_code=prepared.tax_codes[k],
+                tax_code=tax_codes[k],
                 header={name: header[name][k] for name in HEADER_FIELDS},
                 lines=[{name: lines[name][i] for name in LINE_FIELDS} for i in range(start, end)],
                 enterprise_id=enterprise_ids[n],
