@@ -22,8 +22,9 @@ dropped and created again) so that it never touches anyone's data. Steps:
    indexes, one connection, no Python: the database's own share of the work,
    which no change on the Python side can go below.
 
-Each timed step starts after a CHECKPOINT, so that none pays for writing out the
-pages the step before left dirty (the plain COPY leaves some 250 MB per 1 M lines).
+Each timed step starts after a CHECKPOINT and a sync, so that none pays for writing
+out the pages the step before left dirty (the plain COPY leaves some 250 MB per 1 M
+lines, the generated file as much).
 
 Prints the figures, and on the last line, alone, pipeline rate / COPY rate.
 """
@@ -79,11 +80,15 @@ def recreate(url: str, name: str) -> None:
 
 
 def settle(url: str) -> None:
-    """Write out the pages the step before left dirty, before the next is timed."""
+    """Write out the pages the step before left dirty, before the next is timed:
+    PostgreSQL's (a checkpoint), then the system's (the CSV just written, the files
+    of a table dropped), which the kernel would otherwise write back during the next
+    step (seen as 0.7-1.2 of the two cores waiting on the disk for its first 3 s)."""
     admin = admin_connection(url)
     with admin.cursor() as cursor:
         cursor.execute("CHECKPOINT")
     admin.close()
+    os.sync()
 
 
 def generate(path: Path, lines: int, enterprises: int) -> None:
