@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from reports.views import HomeView
 from stq02 import views
+from stq02.api import schema  # noqa: F401 - registers the OpenAPI auth extension
 from stq02.api import views as api_views
 
 api_v1 = [

@@ -69,4 +69,6 @@ def test_schema_and_interactive_page(world):
     schema = client.get(reverse("api:schema"), HTTP_ACCEPT="application/json")
     assert schema.status_code == 200
     assert "/api/v1/me/" in schema.json()["paths"]
+    # The "Token" box of the interactive page: the extension is registered by the URLs.
+    assert schema.json()["components"]["securitySchemes"]["tokenAuth"]["in"] == "header"
     assert client.get(reverse("api:docs")).status_code == 200
