@@ -340,6 +340,42 @@ def test_parallel_writers_store_what_one_writer_stores(world, tmp_path, settings
 
 
 @pytest.mark.django_db(transaction=True)
+def test_each_writer_keeps_one_connection_for_the_batch_and_closes_it(
+    world, tmp_path, settings, monkeypatch
+):
+    """Seven chunks, two writers: two database sessions in all (not one a chunk),
+    and neither is left open once the batch is done."""
+    from django.db import connection as own
+
+    settings.INGEST_COLUMNAR = True
+    settings.INGEST_WRITERS = 2
+    sessions = []
+
+    def stored(batch):
+        if own.vendor == "postgresql":
+            with own.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                sessions.append(cursor.fetchone()[0])
+        else:
+            sessions.append(id(own))
+
+    monkeypatch.setattr(pipeline, "chunk_stored", stored)
+    batch = pipeline.import_file(
+        source="vnaccs-csv", path=write_csv(tmp_path / "seven.csv", _mixed_rows()), chunk_rows=3
+    )
+    assert batch.status == ImportBatch.Status.DONE and len(sessions) == 7
+    if own.vendor == "postgresql":
+        assert len(set(sessions)) == 2
+        with own.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", [list(set(sessions))]
+            )
+            assert cursor.fetchone()[0] == 0
+    else:  # SQLite: the batch's own connection writes every chunk
+        assert set(sessions) == {id(own)}
+
+
+@pytest.mark.django_db(transaction=True)
 def test_parallel_writers_refuse_scattered_lines_on_every_send(
     world, tmp_path, settings, monkeypatch
 ):
