@@ -178,6 +178,39 @@ def test_file_numbers_tell_the_numbers_of_committed_chunks():
     assert pipeline.FileNumbers().among(asked) == set()
 
 
+def test_file_numbers_in_any_order_are_found_exactly_and_kept_in_four_bytes():
+    """Chunks in number order (the usual export), out of order and overlapping,
+    and numbers too far apart for 4-byte offsets: every number added is found,
+    no other is, and a file in number order keeps 4 bytes a number."""
+    import random
+
+    shuffled = random.Random(7)
+
+    def check(given, added, asked):
+        numbers = [f"{n:012d}" for n in asked]
+        expected = {k for k, n in enumerate(asked) if n in added}
+        assert given.among(numbers) == expected
+
+    in_order, added = pipeline.FileNumbers(), set()
+    in_order.MERGE_AFTER = 2
+    for start in range(105_000_000_000, 105_000_030_000, 1_000):  # thirty chunks
+        chunk = range(start, start + 1_000, 2)  # every other number
+        in_order.add(f"{n:012d}" for n in chunk)
+        added.update(chunk)
+        check(in_order, added, range(start - 1_500, start + 1_500))
+    assert in_order.nbytes == 4 * len(added)
+
+    any_order, added = pipeline.FileNumbers(), set()
+    any_order.MERGE_AFTER = 2
+    for _chunk in range(12):
+        chunk = shuffled.sample(range(105_000_000_000, 105_000_005_000), 300)
+        chunk += [999_999_999_000 + shuffled.randrange(999), 100_000_000_000]  # far apart
+        any_order.add(f"{n:012d}" for n in chunk)
+        added.update(chunk)
+        asked = shuffled.sample(range(105_000_000_000, 105_000_005_000), 1_000)
+        check(any_order, added, [*asked, 999_999_999_500, 100_000_000_000, 100_000_000_001])
+
+
 def test_only_ascii_digits_of_one_length_count_as_plain_numbers():
     """What decides the int64 runs of FileNumbers and the range lookup of stored
     declarations: other digits (Python's isdigit takes "١٢٣") sort otherwise."""
