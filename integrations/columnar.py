@@ -98,7 +98,7 @@ class Prepared:
     digests: list = field(default_factory=list)
     header: dict = field(default_factory=dict)  # HEADER_FIELDS name -> array per declaration
     lines: dict = field(default_factory=dict)  # LINE_FIELDS name -> array per table row
-    tax_codes: pa.Array | None = None  # of the importer or exporter (also in header)
+    tax_codes: pa.Array | None = None  # of the importer or exporter
     names: pa.Array | None = None  # its name as the declaration gives it
     enterprise_ids: np.ndarray | None = None  # set by ColumnarSink.link
     office_ids: pa.Array | None = None  # customs office unit ids (null: not a known unit)
@@ -434,8 +434,10 @@ class ColumnarSink:
         caller's thread, so that parallel writers never create the same one).
         Known gap: if the chunk then rolls back, those enterprises stay (without
         declarations until the file is sent again)."""
-        # Per distinct office and tax code (a few hundred in a chunk of 16,667
-        # declarations), not per declaration: 0.48 CPU-s per 1 M lines in Python.
+        # Per distinct office and tax code, not per declaration (a chunk of 16,667
+        # declarations names a few offices and at most some thousands of tax
+        # codes): the loop per declaration took 0.48 CPU-s per 1 M lines, this
+        # 0.27-0.35, of which 0.08 the directory's.
         offices = prepared.header["office_code"].dictionary_encode()
         units = [self.offices.get(code) for code in offices.dictionary.to_pylist()]
         office_of = offices.indices.to_numpy()

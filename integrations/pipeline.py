@@ -113,8 +113,8 @@ class FileNumbers:
     not overlapping each other): merged with those it overlaps, beside them
     otherwise. So a file in number order, the usual export, never merges what it
     has kept, and its memory grows by the 4 bytes alone; a file in another order
-    merges everything again every MERGE_AFTER chunks, holding the numbers twice
-    for a moment (5 times 4 bytes a number). Chunks written in parallel add
+    merges everything again every MERGE_AFTER chunks, for a moment with 20 bytes
+    a number (the runs kept, their int64 copies and the merged array). Chunks written in parallel add
     theirs from their own threads once committed; a chunk that shares a number
     with one in flight waits for it (integrations/columnar.py), so lookups never
     miss one."""
