@@ -5,8 +5,8 @@ the SHA-256, counts the rows (the progress total) and refuses a broken file as a
 whole (wrong encoding, missing columns, truncated XML or XLSX), so that a broken
 file never leaves part of itself in the database. ``rows`` then yields
 ``(row_number, values)`` with values in header order; the row number is the
-line of a CSV file, the sheet row of an XLSX file, the ordinal of the record
-element of an XML file.
+ordinal of the data row in a CSV or XLSX file (the header is row 0, so row 1 is
+the file's second line or sheet row), of the record element in an XML file.
 """
 
 import codecs
