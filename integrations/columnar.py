@@ -881,6 +881,32 @@ class ChunkAbandoned(Exception):
     """A chunk rolled back because the chunk before it failed."""
 
 
+@contextlib.contextmanager
+def _kept_connections():
+    """Yields ``keep()``, which a writer thread calls before each chunk: its
+    connection then serves every chunk it writes and is closed on leaving, by the
+    thread that entered (after the writers' pool, entered later, has stopped).
+    A connection per chunk made PostgreSQL start a backend for each, which built
+    its caches of the tables, their indexes and the reference triggers again
+    (0.8 CPU-s per 1 M lines)."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    kept = {}
+
+    def keep():
+        own = connections[DEFAULT_DB_ALIAS]
+        if id(own) not in kept:
+            own.inc_thread_sharing()  # to be closed by another thread
+            kept[id(own)] = own
+
+    try:
+        yield keep
+    finally:
+        for own in kept.values():
+            own.close()
+            own.dec_thread_sharing()
+
+
 def _write_in_parallel(prepared_chunks, writers, sink, batch, header, write_chunk, after_chunk):
     """Chunks go to ``writers`` threads, each with its own database connection.
     A chunk that shares a declaration number with a chunk still being written
@@ -888,21 +914,11 @@ def _write_in_parallel(prepared_chunks, writers, sink, batch, header, write_chun
     from collections import deque
     from concurrent.futures import ThreadPoolExecutor
 
-    from django.db import DEFAULT_DB_ALIAS, connections
-
     language = translation.get_language()  # the batch's: reasons are written in it
-    # Each writer keeps its connection for the whole batch, closed here once the
-    # writers stopped: a connection per chunk made PostgreSQL start a backend for
-    # each, which then built its caches of the tables, their indexes and the
-    # reference triggers again (0.8 CPU-s per 1 M lines).
-    opened = {}
 
-    def write(chunk, turn):
+    def write(chunk, turn, keep_connection):
         translation.activate(language)
-        own = connections[DEFAULT_DB_ALIAS]
-        if id(own) not in opened:
-            own.inc_thread_sharing()  # closed by the batch's thread, below
-            opened[id(own)] = own
+        keep_connection()
         try:
             write_chunk(batch, sink, chunk, header)
         except BaseException:
@@ -921,35 +937,34 @@ def _write_in_parallel(prepared_chunks, writers, sink, batch, header, write_chun
     previous = None
     error = None
     chunks = iter(prepared_chunks)
-    try:
-        with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="import-writer") as pool:
-            try:
-                while True:
-                    # A writer is free before the next chunk is taken, so that only the
-                    # chunks being written, one handed over and one being read are held.
-                    while len(in_flight) >= writers:
-                        finish_oldest()
-                    prepared = next(chunks, None)
-                    if prepared is None:
-                        break
-                    numbers = set(prepared.numbers)
-                    while in_flight and any(numbers & seen for _f, seen in in_flight):
-                        finish_oldest()
-                    sink.link(prepared)
-                    chunk = _chunk_of(prepared)
-                    chunk.turn = previous = Turn(previous)
-                    in_flight.append((pool.submit(write, chunk, chunk.turn), numbers))
-                while in_flight:
+    with (
+        _kept_connections() as keep_connection,
+        ThreadPoolExecutor(max_workers=writers, thread_name_prefix="import-writer") as pool,
+    ):
+        try:
+            while True:
+                # A writer is free before the next chunk is taken, so that only the
+                # chunks being written, one handed over and one being read are held.
+                while len(in_flight) >= writers:
                     finish_oldest()
-            except Exception as exc:  # noqa: BLE001 (raised below, once the writers stopped)
-                error = exc
-                for future, _seen in in_flight:  # chunks before the failure still commit
-                    with contextlib.suppress(Exception):
-                        future.result()
-    finally:  # the pool has stopped: no writer uses its connection any more
-        for own in opened.values():
-            own.close()
-            own.dec_thread_sharing()
+                prepared = next(chunks, None)
+                if prepared is None:
+                    break
+                numbers = set(prepared.numbers)
+                while in_flight and any(numbers & seen for _f, seen in in_flight):
+                    finish_oldest()
+                sink.link(prepared)
+                chunk = _chunk_of(prepared)
+                chunk.turn = previous = Turn(previous)
+                future = pool.submit(write, chunk, chunk.turn, keep_connection)
+                in_flight.append((future, numbers))
+            while in_flight:
+                finish_oldest()
+        except Exception as exc:  # noqa: BLE001 (raised below, once the writers stopped)
+            error = exc
+            for future, _seen in in_flight:  # chunks before the failure still commit
+                with contextlib.suppress(Exception):
+                    future.result()
     if error is not None:
         raise error
 
