@@ -90,6 +90,23 @@ def test_a_chunk_is_classified_against_its_own_numbers_only(units, tmp_path, sto
     assert Declaration.objects.filter(version__gt=0).count() == 1
 
 
+def test_stored_declarations_are_found_whatever_their_numbers_hold(db):
+    """Numbers that are not 12 digits, one with a comma among them (which the
+    lookup's one-string form cannot carry), are found as stored: unchanged when
+    the hash is the same, changed when not, new when absent."""
+    from declarations.services import Classifier
+    from tests.factories import DeclarationFactory
+
+    comma = DeclarationFactory(number="KCS,7")
+    plain = DeclarationFactory(number="KCS-8")
+    split = Classifier(["KCS,7", "KCS-8", "KCS-9"], batch_id=None).split(
+        ["KCS,7", "KCS-8", "KCS-9"], [0, 0, 0], [comma.content_hash, "f" * 32, "e" * 32]
+    )
+    assert (split.unchanged, split.changed, split.new) == (1, 1, 1)
+    assert [index for index, _version in split.write] == [1, 2]
+    assert plain.content_hash != "f" * 32
+
+
 def test_resending_the_same_file_changes_nothing(units, tmp_path):
     path = write_csv(tmp_path / "tk.csv", declarations(4, lines=3))
     run(path, chunk_rows=5)
