@@ -325,22 +325,6 @@ def _declaration_values(record, *, batch_id, source, now):
     }
 
 
-def field_defaults(model) -> dict:
-    """What a column gets when a file leaves it empty: the field's default, else
-    NULL where allowed, else "" (every non-key concrete field, by attname)."""
-    values = {}
-    for f in model._meta.concrete_fields:
-        if f.primary_key:
-            continue
-        if f.has_default():
-            values[f.attname] = f.get_default()
-        elif f.null:
-            values[f.attname] = None
-        else:
-            values[f.attname] = ""
-    return values
-
-
 def _fill(values: dict, defaults: dict) -> dict:
     for key, value in values.items():
         if value is None or value == "":
@@ -352,8 +336,8 @@ def orm_write(records, *, batch_id, source) -> list[int]:
     """Write declaration records and their lines with bulk_create (databases other
     than PostgreSQL; the columnar ingest on SQLite too). Returns the new ids."""
     now = timezone.now()
-    d_defaults = field_defaults(Declaration)
-    l_defaults = field_defaults(DeclarationLine)
+    d_defaults = bulk.field_defaults(Declaration)
+    l_defaults = bulk.field_defaults(DeclarationLine)
     objects = [
         Declaration(
             **_fill(_declaration_values(r, batch_id=batch_id, source=source, now=now), d_defaults)
@@ -378,8 +362,8 @@ def _copy_write(records, *, batch_id, source):
     now = timezone.now().isoformat()
     d_cols = bulk.columns_but_key(Declaration)
     l_cols = bulk.columns_but_key(DeclarationLine)
-    d_defaults = field_defaults(Declaration)
-    l_defaults = field_defaults(DeclarationLine)
+    d_defaults = bulk.field_defaults(Declaration)
+    l_defaults = bulk.field_defaults(DeclarationLine)
     d_names = [f.attname for f in d_cols]
     l_names = [f.attname for f in l_cols]
     line_count = sum(len(r.lines) for r in records)

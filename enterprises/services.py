@@ -6,6 +6,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from enterprises.models import Enterprise, RegistryChange, TaxDebt, Violation
+from stq02 import bulk
 from stq02.models import Province
 
 
@@ -75,20 +76,15 @@ def _create_minimal(rows: list[tuple]) -> None:
     # ingest's first chunk waits for it), the database 0.03 s.
     quote = connection.ops.quote_name
     now = timezone.now()
+    defaults = bulk.field_defaults(Enterprise)
     columns, values, params = [], [], []
-    for f in Enterprise._meta.concrete_fields:
-        if f.primary_key:
-            continue
+    for f in bulk.columns_but_key(Enterprise):
         columns.append(quote(f.column))
         if f.attname in _GIVEN:
             values.append(f"given.{f.attname}")
             continue
-        if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add):
-            value = now
-        elif f.has_default():
-            value = f.get_default()
-        else:
-            value = None if f.null else ""
+        auto_now = isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add)
+        value = now if auto_now else defaults[f.attname]
         values.append(f"%s::{f.db_type(connection)}")
         params.append(f.get_db_prep_save(value, connection))
     arrays = [list(column) for column in zip(*rows, strict=True)]

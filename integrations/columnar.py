@@ -595,7 +595,7 @@ def _copy_table(cursor, model, given: dict, *, with_id: bool, lock) -> None:
     becomes the field's default, or NULL), every other column its default; the
     statement runs while ``lock`` is held (its text is written before)."""
     columns = [f for f in model._meta.concrete_fields if with_id or not f.primary_key]
-    defaults = declaration_services.field_defaults(model)
+    defaults = bulk.field_defaults(model)
     count = len(next(iter(given.values())))
     arrays = []
     for f in columns:

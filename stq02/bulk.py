@@ -33,6 +33,20 @@ def columns_but_key(model) -> list:
     return [f for f in model._meta.concrete_fields if not f.primary_key]
 
 
+def field_defaults(model) -> dict:
+    """What a column gets when a writer leaves it empty: the field's default, else
+    NULL where allowed, else "" (every non-key concrete field, by attname)."""
+    values = {}
+    for f in columns_but_key(model):
+        if f.has_default():
+            values[f.attname] = f.get_default()
+        elif f.null:
+            values[f.attname] = None
+        else:
+            values[f.attname] = ""
+    return values
+
+
 def copy_rows(cursor, model, columns, rows) -> None:
     """COPY ``rows`` (each a sequence of :func:`copy_text` values, one per field of
     ``columns``) into the model's table. ``cursor`` is psycopg2's own (Django's
