@@ -126,6 +126,24 @@ def test_a_mixed_file_gives_the_same_result_on_both_paths(world, tmp_path, setti
     assert any("đông lạnh" in line_[3] for line_ in lines)
 
 
+def test_text_limits_count_characters_not_bytes_on_both_paths(world, tmp_path, settings):
+    # 500 Vietnamese letters are 1,000 bytes of UTF-8: within the description's limit
+    # of 500 characters; 501 are not, on either path.
+    rows = [
+        line("105000000021", 1, description="đ" * 500),
+        line("105000000022", 1, description="đ" * 501),
+        line("105000000023", 1, description="d" * 501),
+    ]
+    path = write_csv(tmp_path / "long.csv", rows)
+    rows_path, columns_path = _both_paths(settings, path)
+    assert columns_path == rows_path
+    stored, lines, rejections, _counts = columns_path
+    assert [s[0] for s in stored] == ["105000000021"]
+    assert lines[0][3] == "đ" * 500
+    assert [(r[0], r[1]) for r in rejections] == [(2, "description"), (3, "description")]
+    assert all("500" in r[2] for r in rejections)
+
+
 def test_resending_through_the_other_path_changes_nothing(world, tmp_path, settings):
     path = write_csv(tmp_path / "clean.csv", declarations(5, lines=3))
     settings.INGEST_COLUMNAR = True
