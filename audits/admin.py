@@ -39,7 +39,7 @@ class AuditCaseAdmin(SimpleHistoryAdmin):
 class FindingAdmin(SimpleHistoryAdmin):
     list_display = ["case", "declaration", "issue", "import_duty", "vat", "fine", "collected"]
     list_filter = ["issue"]
-    raw_id_fields = ["case", "declaration", "line"]
+    raw_id_fields = ["case", "declaration"]
 
 
 @admin.register(CaseDocument)

@@ -29,7 +29,6 @@ class EventSerializer(serializers.ModelSerializer):
 
 class FindingSerializer(serializers.ModelSerializer):
     declaration_number = serializers.CharField(source="declaration.number", read_only=True)
-    line_no = serializers.IntegerField(source="line.line_no", read_only=True, default=None)
     outstanding = serializers.DecimalField(max_digits=20, decimal_places=0, read_only=True)
 
     class Meta:
@@ -222,7 +221,7 @@ class FindingListView(CaseMixin, generics.ListCreateAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Finding.objects.none()
-        return self.get_case().findings.select_related("declaration", "line")
+        return self.get_case().findings.select_related("declaration")
 
     def create(self, request, *args, **kwargs):
         case = self.get_case()

@@ -66,7 +66,7 @@ CONTENT_VI = {
 
 def context(*, case: AuditCase, kind: str, number: str, issued_on: dt.date) -> dict:
     form, title, subject = TITLES[kind]
-    findings = list(case.findings.select_related("declaration", "line"))
+    findings = list(case.findings.select_related("declaration"))
     return {
         "case": case,
         "kind": kind,

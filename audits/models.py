@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from audits.lifecycle import FINAL_STATES, State
-from declarations.models import Declaration, DeclarationLine
+from declarations.models import Declaration
 from enterprises.models import Enterprise
 from stq02.models import Unit
 from stq02.scoping import ScopedManager
@@ -352,14 +352,9 @@ class Finding(models.Model):
     declaration = models.ForeignKey(
         Declaration, verbose_name=_("declaration"), on_delete=models.PROTECT, related_name="+"
     )
-    line = models.ForeignKey(
-        DeclarationLine,
-        verbose_name=_("goods line"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    # The goods line's number on that declaration (a line is known by the pair:
+    # declarations.DeclarationLine), or empty for the declaration as a whole.
+    line_no = models.PositiveSmallIntegerField(_("goods line"), null=True, blank=True)
     issue = models.CharField(_("issue"), max_length=20, choices=Issue.choices)
     description = models.TextField(_("description"))
     import_duty = models.DecimalField(_("import duty assessed (VND)"), default=0, **VND)

@@ -952,19 +952,16 @@ def record_finding(
             % {"number": declaration_number},
             field="declaration_number",
         )
-    line = None
-    if line_no:
-        line = declaration.lines.filter(line_no=line_no).first()
-        if line is None:
-            raise DomainError(
-                _("Declaration %(number)s has no goods line %(line)s.")
-                % {"number": declaration_number, "line": line_no},
-                field="line_no",
-            )
+    if line_no and not declaration.lines.filter(line_no=line_no).exists():
+        raise DomainError(
+            _("Declaration %(number)s has no goods line %(line)s.")
+            % {"number": declaration_number, "line": line_no},
+            field="line_no",
+        )
     unknown = set(values) - set(FINDING_FIELDS)
     if unknown:
         raise DomainError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
-    finding = Finding(case=case, declaration=declaration, line=line, **values)
+    finding = Finding(case=case, declaration=declaration, line_no=line_no or None, **values)
     _check_amounts(finding)
     with transaction.atomic():
         finding.save()

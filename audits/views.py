@@ -190,7 +190,7 @@ class CaseDetailView(CaseMixin, TemplateView):
             members=case.members.all(),
             scope=case.declarations.order_by("registered_on", "number")[:100],
             scope_count=case.declarations.count(),
-            findings=case.findings.select_related("declaration", "line"),
+            findings=case.findings.select_related("declaration"),
             totals=selectors.findings_totals(case),
             can_edit=case.is_open and user.role in lifecycle.OFFICERS,
             can_scope=case.state in lifecycle.BEFORE_DECISION and user.role in lifecycle.OFFICERS,

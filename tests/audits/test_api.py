@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from audits.lifecycle import State
 from tests.audits.factories import drive, open_case
+from tests.factories import DeclarationLineFactory
 
 
 @pytest.fixture
@@ -74,12 +75,15 @@ def test_results_are_posted_and_read(world, case):
     api.post(
         reverse("api:audit-case-step", args=[case.pk, "started"]), {"started_on": "2026-10-19"}
     )
-    number = case.declarations.first().number
+    declaration = case.declarations.first()
+    number = declaration.number
+    DeclarationLineFactory(declaration=declaration, line_no=3)
     url = reverse("api:audit-case-findings", args=[case.pk])
     response = api.post(
         url,
         {
             "declaration_number": number,
+            "line_no": 3,
             "issue": "origin",
             "description": "C/O không hợp lệ",
             "import_duty": "7000000",
@@ -90,7 +94,12 @@ def test_results_are_posted_and_read(world, case):
     assert response.status_code == 201, response.json()
     assert response.json()["outstanding"] == "7700000"
     listed = api.get(url).json()
-    assert [row["declaration_number"] for row in listed] == [number]
+    assert [(row["declaration_number"], row["line_no"]) for row in listed] == [(number, 3)]
+    no_line = api.post(
+        url, {"declaration_number": number, "line_no": 4, "issue": "origin", "description": "x"}
+    )
+    assert no_line.status_code == 400
+    assert list(no_line.json()["error"]["fields"]) == ["line_no"]
     bad = api.post(
         url, {"declaration_number": "999999999999", "issue": "origin", "description": "x"}
     )
