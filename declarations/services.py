@@ -370,9 +370,6 @@ def _copy_write(records, *, batch_id, source):
     with connection.cursor() as wrapper:
         cursor = wrapper.cursor  # the psycopg2 cursor, for copy_expert
         ids = bulk.reserve_ids(cursor, Declaration, len(records))
-        line_ids = (
-            iter(bulk.reserve_ids(cursor, DeclarationLine, line_count)) if line_count else None
-        )
 
         def declaration_rows():
             for pk, record in zip(ids, records, strict=True):
@@ -388,7 +385,7 @@ def _copy_write(records, *, batch_id, source):
         def line_rows():
             for pk, record in zip(ids, records, strict=True):
                 for line in record.lines:
-                    row = [str(next(line_ids))]
+                    row = []
                     for name in l_names:
                         if name == "declaration_id":
                             row.append(str(pk))
@@ -401,9 +398,7 @@ def _copy_write(records, *, batch_id, source):
 
         bulk.copy_rows(cursor, Declaration, [Declaration._meta.pk, *d_cols], declaration_rows())
         if line_count:
-            bulk.copy_rows(
-                cursor, DeclarationLine, [DeclarationLine._meta.pk, *l_cols], line_rows()
-            )
+            bulk.copy_rows(cursor, DeclarationLine, l_cols, line_rows())
     return ids
 
 

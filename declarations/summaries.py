@@ -110,7 +110,7 @@ GOODS = Summary(
         "hs_code": F("lines__hs_code"),
     },
     values={
-        "lines": Count("lines__pk"),
+        "lines": Count("lines__line_no"),
         "customs_value": Sum("lines__customs_value"),
         "tax": Sum(_tax("lines__")),
     },
@@ -128,7 +128,7 @@ def _aggregates(summary: Summary, where: dict, apps):
         # Driven from the declarations and joined to their lines, so that the planner
         # knows how few declarations a batch has (from the lines' side it merged
         # against every declaration of the table).
-        where = {**where, "lines__isnull": False}
+        where = {**where, "lines__line_no__isnull": False}
     keyed = Declaration.objects.filter(**where).annotate(
         **{f"k_{key}": expression for key, expression in summary.keys.items()}
     )

@@ -1,6 +1,7 @@
 """The declaration list (search, filters, scoping) and one declaration's page."""
 
 import datetime as dt
+import re
 
 from django.urls import reverse
 from django.utils import timezone
@@ -96,3 +97,40 @@ def test_anonymous_and_api_client_cannot_open_declaration_pages(world, trade):
 
     assert world.client(None).get(url).status_code == 302
     assert world.client("api_a").get(url).status_code == 403
+
+
+def _form_fields(html: str) -> dict:
+    """The values a browser would send back from the page's form."""
+    data = {}
+    for tag in re.findall(r"<input[^>]*>", html):
+        name = re.search(r'name="([^"]+)"', tag)
+        if not name or ('type="checkbox"' in tag and "checked" not in tag):
+            continue
+        value = re.search(r'value="([^"]*)"', tag)
+        data[name.group(1)] = (
+            "on" if 'type="checkbox"' in tag else (value.group(1) if value else "")
+        )
+    for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
+        chosen = re.search(r'<option value="([^"]*)"[^>]*selected', options)
+        data[name] = chosen.group(1) if chosen else ""
+    for name, text in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
+        data[name] = text.strip()
+    return data
+
+
+def test_the_admin_shows_a_declarations_goods_lines_and_saves_it(world, trade):
+    # Goods lines are known by declaration and number (a composite primary key):
+    # the admin shows them read-only under their declaration, whose form saves.
+    from declarations.models import Declaration
+
+    declaration = Declaration.objects.get(number="101234567891", is_current=True)
+    client = world.client("admin")
+    url = reverse("admin:declarations_declaration_change", args=[declaration.pk])
+    page = client.get(url).content.decode()
+    assert "84713020" in page and "Máy tính xách tay" in page
+    form = page.split('id="declaration_form"')[1].split("</form>")[0]
+    data = _form_fields(form) | {"partner_name": "Đối tác mới"}
+    assert client.post(url, data).status_code == 302
+    declaration.refresh_from_db()
+    assert declaration.partner_name == "Đối tác mới"
+    assert declaration.lines.count() == 1
