@@ -22,10 +22,25 @@ from stq02.api.pagination import Pagination
 from stq02.scoping import READERS
 
 
-class DeclarationSerializer(serializers.ModelSerializer):
+def _vnd():
+    """An amount of đồng, written as a string of digits as every amount of the API
+    is (stored as a 64-bit integer, it would not survive a JSON number in a
+    JavaScript client above 2^53)."""
+    return serializers.DecimalField(max_digits=20, decimal_places=0, read_only=True)
+
+
+class _Amounts(serializers.ModelSerializer):
+    customs_value = _vnd()
+    import_duty = _vnd()
+    vat = _vnd()
+    special_consumption_tax = _vnd()
+    environmental_tax = _vnd()
+
+
+class DeclarationSerializer(_Amounts):
     enterprise = serializers.SlugRelatedField(slug_field="tax_code", read_only=True)
     customs_office = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    total_tax = serializers.DecimalField(max_digits=20, decimal_places=0, read_only=True)
+    total_tax = _vnd()
 
     class Meta:
         model = Declaration
@@ -62,7 +77,7 @@ class DeclarationSerializer(serializers.ModelSerializer):
         ]
 
 
-class LineSerializer(serializers.ModelSerializer):
+class LineSerializer(_Amounts):
     class Meta:
         model = DeclarationLine
         fields = [
@@ -102,6 +117,7 @@ class OutcomeSerializer(serializers.ModelSerializer):
 
 class VersionSerializer(serializers.ModelSerializer):
     line_count = serializers.IntegerField(read_only=True)
+    customs_value = _vnd()
 
     class Meta:
         model = Declaration

@@ -51,7 +51,7 @@ from declarations import summaries
 from declarations.models import Declaration, DeclarationLine
 from declarations.services import HEADER_FIELDS, LINE_FIELDS, Classifier, DeclarationRecord
 from integrations import readers
-from integrations.fields import BadValue, RowError
+from integrations.fields import VND_TOTAL_MAX, BadValue, RowError
 from stq02 import bulk
 
 CHUNK_ROWS = 50_000
@@ -224,6 +224,7 @@ class ColumnarReader:
         if errors:
             problem[group_of[list(errors)]] = True
         problem |= self._repeated_lines(values, group_of, problem)
+        problem |= self._too_large_totals(values, starts, problem)
         for g in np.flatnonzero(problem):
             self._reject_group(table, int(starts[g]), int(ends[g]), first_row, errors, prepared)
 
@@ -280,6 +281,27 @@ class ColumnarReader:
         twice = ordered[1:][ordered[1:] == ordered[:-1]]
         repeated[np.unique(twice // 1000)] = True
         return repeated
+
+    def _too_large_totals(self, values, starts, problem) -> np.ndarray:
+        """Declarations whose total, left empty, would be the sum of lines' amounts
+        over what a total can hold (fields.VND_TOTAL_MAX): only possible with cells
+        of more than 15 digits, so the sums are done only then. The row path's
+        build rejects them, with the reason."""
+        too_large = np.zeros(len(problem), dtype=bool)
+        for name in SUMMED:
+            target = next((t for t, f in self.line_keys.items() if f == name), None)
+            amounts = values.get(target)
+            if amounts is None or (pc.max(pc.binary_length(amounts)).as_py() or 0) <= 15:
+                continue
+            stated = values.get(name)
+            cells = amounts.to_pylist()
+            ends = np.append(starts[1:], len(cells))
+            for g in np.flatnonzero(~problem):
+                if stated is not None and stated[int(starts[g])].as_py():
+                    continue  # the declaration states its total
+                lines = cells[starts[g] : ends[g]]
+                too_large[g] = sum(int(c) for c in lines if c) > VND_TOTAL_MAX
+        return too_large
 
     def _reject_group(self, table, start, end, first_row, errors, prepared) -> None:
         """Rejections of one declaration, written by the row path's own code."""

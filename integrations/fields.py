@@ -33,7 +33,7 @@ class RowError(Exception):
 
 
 _DECIMAL = re.compile(r"-?[0-9]{1,16}(?:\.[0-9]{1,6})?")
-_WHOLE = re.compile(r"[0-9]{1,20}(?:\.0*)?")
+_WHOLE = re.compile(r"[0-9]+(?:\.0*)?")
 
 
 # --- Arrow twins of the checks ------------------------------------------------------------
@@ -102,7 +102,7 @@ def _arrow_decimal(raw):
 
 def _arrow_vnd(raw):
     pc = _pc()
-    ok = pc.and_(pc.ascii_is_decimal(raw), pc.less_equal(pc.binary_length(raw), 20))
+    ok = pc.and_(pc.ascii_is_decimal(raw), pc.less_equal(pc.binary_length(raw), VND_DIGITS))
     return ok, raw
 
 
@@ -207,18 +207,28 @@ decimal.inline = lambda v, c: (f"({v} if _decimal_match({v}) else {c}({v}))", {}
 decimal.arrow = _arrow_decimal
 
 
+VND_DIGITS = 18  # under 10^18 đồng a cell; stored as 64-bit integers (up to 9.2 × 10^18)
+VND_TOTAL_MAX = 2**63 - 1  # the most a declaration's total can be
+
+
 def vnd(value: str) -> str:
-    """A whole amount of đồng (a trailing ``.0`` is accepted)."""
+    """A whole amount of đồng (a trailing ``.0`` is accepted), of at most 18 digits."""
     if not _WHOLE.fullmatch(value):
         raise BadValue(
             _("a whole amount of VND is required, not “%(value)s”") % {"value": value[:40]}
         )
-    return value.split(".", 1)[0]
+    whole = value.split(".", 1)[0]
+    if len(whole.lstrip("0")) > VND_DIGITS:
+        raise BadValue(
+            _("at most %(digits)d digits are allowed, not “%(value)s”")
+            % {"digits": VND_DIGITS, "value": value[:40]}
+        )
+    return whole
 
 
 vnd.kind = "VND (whole number)"
 vnd.inline = lambda v, c: (
-    f"({v} if {v}.isdigit() and {v}.isascii() and len({v}) <= 20 else {c}({v}))",
+    f"({v} if {v}.isdigit() and {v}.isascii() and len({v}) <= {VND_DIGITS} else {c}({v}))",
     {},
 )
 vnd.arrow = _arrow_vnd

@@ -20,7 +20,6 @@ import bisect
 import logging
 import threading
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -42,10 +41,11 @@ from enterprises import services as enterprise_services
 from integrations import columnar
 from integrations.adapters import get_adapter
 from integrations.adapters.vnaccs import LINE_KEYS
-from integrations.fields import RowError
+from integrations.fields import VND_TOTAL_MAX, RowError
 from integrations.models import ImportBatch, RejectedRow
 from integrations.readers import FileRefused
 from stq02.models import Unit
+from stq02.money import group_digits
 
 logger = logging.getLogger(__name__)
 
@@ -283,10 +283,15 @@ class DeclarationSink:
             if not header_values[name]:
                 amounts = [line[name] for line in lines if line[name]]
                 if amounts:
-                    try:
-                        header_values[name] = str(sum(int(a) for a in amounts))
-                    except ValueError:
-                        header_values[name] = str(sum(Decimal(a) for a in amounts))
+                    total = sum(int(a) for a in amounts)  # whole: fields.vnd
+                    if total > VND_TOTAL_MAX:
+                        problem = _(
+                            "the lines' amounts add up to more than %(most)s đồng, the most "
+                            "a declaration's total can be"
+                        ) % {"most": group_digits(VND_TOTAL_MAX)}
+                        self.reject(group, header, [(group[0][0], RowError(name, problem))], chunk)
+                        return
+                    header_values[name] = str(total)
         record.extra_enterprises = first.get("extra_enterprises", [])
         record.group = group
         chunk.records.append(record)

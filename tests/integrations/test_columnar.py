@@ -11,7 +11,9 @@ from declarations.services import digits_width
 from enterprises.models import Enterprise
 from integrations import columnar, pipeline, readers
 from integrations.adapters import get_adapter
+from integrations.fields import VND_TOTAL_MAX
 from integrations.models import ImportBatch
+from stq02.money import group_digits
 from tests.integrations.samples import HEADER, TAX_B, declarations, line, write_csv
 
 
@@ -142,6 +144,36 @@ def test_text_limits_count_characters_not_bytes_on_both_paths(world, tmp_path, s
     assert lines[0][3] == "đ" * 500
     assert [(r[0], r[1]) for r in rejections] == [(2, "description"), (3, "description")]
     assert all("500" in r[2] for r in rejections)
+
+
+def test_amounts_of_vnd_fit_what_is_stored_on_both_paths(world, tmp_path, settings):
+    most = "9" * 18  # the longest amount a cell may give
+    rows = [
+        # ten lines of 18 nines add up to more than a total can hold (2^63 - 1)
+        *(line("105000000031", k, line_customs_value=most) for k in range(1, 11)),
+        # nine do not: the total is stored exactly
+        *(line("105000000032", k, line_customs_value=most) for k in range(1, 10)),
+        # ten again, but the declaration states its total: nothing is summed
+        *(
+            line("105000000033", k, line_customs_value=most, customs_value="5")
+            for k in range(1, 11)
+        ),
+        line("105000000034", 1, line_customs_value="1" + "0" * 18),  # 19 digits
+    ]
+    path = write_csv(tmp_path / "amounts.csv", rows)
+    rows_path, columns_path = _both_paths(settings, path)
+    assert columns_path == rows_path
+    stored, _lines, rejections, _counts = columns_path
+    totals = {s[0]: s[11] for s in stored}
+    assert sorted(totals) == ["105000000032", "105000000033"]
+    assert totals["105000000032"] == 9 * (10**18 - 1)
+    assert totals["105000000033"] == 5
+    by_row = {r[0]: (r[1], r[2]) for r in rejections}
+    assert sorted(by_row) == [*range(1, 11), 30]
+    assert by_row[1][0] == "customs_value"
+    assert group_digits(VND_TOTAL_MAX) in by_row[1][1]
+    assert by_row[30][0] == "line_customs_value"
+    assert "18" in by_row[30][1]
 
 
 def test_resending_through_the_other_path_changes_nothing(world, tmp_path, settings):
