@@ -70,12 +70,15 @@ def _steps(case, officer, head, dates, rng):
 
 def _finding(case, officer, dates, rng) -> None:
     declaration = case.declarations.order_by("-customs_value").first()
+    # the goods line the finding is about: the declaration's dearest
+    line_no = declaration.lines.order_by("-customs_value").values_list("line_no", flat=True).first()
     duty = rng.randint(5, 300) * 1_000_000
     collected = duty if rng.random() < 0.5 else 0
     services.record_finding(
         case=case,
         user=officer,
         declaration_number=declaration.number,
+        line_no=line_no,
         issue=rng.choice(["valuation", "classification", "origin"]),
         description="Khai sai dẫn đến thiếu số thuế phải nộp",
         import_duty=duty,
