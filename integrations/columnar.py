@@ -299,8 +299,8 @@ class ColumnarReader:
             for g in np.flatnonzero(~problem):
                 if stated is not None and stated[int(starts[g])].as_py():
                     continue  # the declaration states its total
-                lines = cells[starts[g] : ends[g]]
-                too_large[g] = sum(int(c) for c in lines if c) > VND_TOTAL_MAX
+                if sum(int(c) for c in cells[starts[g] : ends[g]] if c) > VND_TOTAL_MAX:
+                    too_large[g] = True
         return too_large
 
     def _reject_group(self, table, start, end, first_row, errors, prepared) -> None:

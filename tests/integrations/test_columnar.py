@@ -159,6 +159,11 @@ def test_amounts_of_vnd_fit_what_is_stored_on_both_paths(world, tmp_path, settin
             for k in range(1, 11)
         ),
         line("105000000034", 1, line_customs_value="1" + "0" * 18),  # 19 digits
+        # too large a customs value, whatever the other amounts (long, but summable)
+        *(
+            line("105000000035", k, line_customs_value=most, line_import_duty="1" * 16)
+            for k in range(1, 11)
+        ),
     ]
     path = write_csv(tmp_path / "amounts.csv", rows)
     rows_path, columns_path = _both_paths(settings, path)
@@ -169,7 +174,8 @@ def test_amounts_of_vnd_fit_what_is_stored_on_both_paths(world, tmp_path, settin
     assert totals["105000000032"] == 9 * (10**18 - 1)
     assert totals["105000000033"] == 5
     by_row = {r[0]: (r[1], r[2]) for r in rejections}
-    assert sorted(by_row) == [*range(1, 11), 30]
+    assert sorted(by_row) == [*range(1, 11), 30, *range(31, 41)]
+    assert by_row[31][0] == "customs_value"
     assert by_row[1][0] == "customs_value"
     assert group_digits(VND_TOTAL_MAX) in by_row[1][1]
     assert by_row[30][0] == "line_customs_value"
