@@ -69,6 +69,7 @@ def _steps(case, officer, head, dates, rng):
 
 
 def _finding(case, officer, dates, rng) -> None:
+    case.refresh_from_db()  # the steps change the case in the database, not this copy
     declaration = case.declarations.order_by("-customs_value").first()
     # the goods line the finding is about: the declaration's dearest
     line_no = declaration.lines.order_by("-customs_value").values_list("line_no", flat=True).first()
@@ -112,6 +113,7 @@ def generate(*, options: dict, rng: random.Random, progress) -> str:
             .filter(recent__gt=0)
             .order_by("-recent", "tax_code")[:CASES_PER_BRANCH]
         )
+        found = False
         for enterprise, target in zip(enterprises, TARGETS, strict=False):
             try:
                 early = target in TARGETS[:5]
@@ -132,8 +134,12 @@ def generate(*, options: dict, rng: random.Random, progress) -> str:
                     estimated_officer_days=rng.randint(4, 20),
                 )
                 for action, user, data in _steps(case, officer, head, dates, rng):
-                    if action == "result_notice_issued" and rng.random() < 0.6:
+                    # Most audits that conclude find something; the first of each
+                    # branch always does, so that the demo always shows results.
+                    if action == "result_notice_issued" and (rng.random() < 0.6 or not found):
                         _finding(case, officer, dates, rng)
+                        found = True
+                        data = {**data, "no_violation": False}
                     services.perform(case=case, action=action, user=user, data=data)
                     if action == target:
                         break
