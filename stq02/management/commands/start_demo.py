@@ -1,8 +1,8 @@
 """``manage.py start_demo``: the newcomer's one command.
 
-Migrates the database, loads the demo data when the database is empty (or when
-``--reset-data`` is given), prints the demo logins and starts the development
-server on http://127.0.0.1:8000.
+Migrates the database, loads the demo data when the database is empty, prints the
+demo logins and starts the development server on http://127.0.0.1:8000. To start
+again from fresh data, delete var/stq02.sqlite3 first.
 """
 
 from django.core.management import call_command
