@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from audits import forms, lifecycle, selectors, services
 from audits.models import AuditCase, CaseEvent, Finding
+from stq02.api.fields import vnd
 from stq02.models import Role, Unit
 from stq02.scoping import READERS
 
@@ -29,7 +30,7 @@ class EventSerializer(serializers.ModelSerializer):
 
 class FindingSerializer(serializers.ModelSerializer):
     declaration_number = serializers.CharField(source="declaration.number", read_only=True)
-    outstanding = serializers.DecimalField(max_digits=20, decimal_places=0, read_only=True)
+    outstanding = vnd(read_only=True)
 
     class Meta:
         model = Finding

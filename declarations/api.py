@@ -18,29 +18,23 @@ from declarations.filters import DeclarationFilter
 from declarations.models import Declaration, DeclarationLine, Outcome
 from declarations.views import CappedPaginator
 from enterprises.models import Enterprise
+from stq02.api.fields import vnd
 from stq02.api.pagination import Pagination
 from stq02.scoping import READERS
 
 
-def _vnd():
-    """An amount of đồng, written as a string of digits as every amount of the API
-    is (stored as a 64-bit integer, it would not survive a JSON number in a
-    JavaScript client above 2^53)."""
-    return serializers.DecimalField(max_digits=20, decimal_places=0, read_only=True)
-
-
 class _Amounts(serializers.ModelSerializer):
-    customs_value = _vnd()
-    import_duty = _vnd()
-    vat = _vnd()
-    special_consumption_tax = _vnd()
-    environmental_tax = _vnd()
+    customs_value = vnd(read_only=True)
+    import_duty = vnd(read_only=True)
+    vat = vnd(read_only=True)
+    special_consumption_tax = vnd(read_only=True)
+    environmental_tax = vnd(read_only=True)
 
 
 class DeclarationSerializer(_Amounts):
     enterprise = serializers.SlugRelatedField(slug_field="tax_code", read_only=True)
     customs_office = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    total_tax = _vnd()
+    total_tax = vnd(read_only=True)
 
     class Meta:
         model = Declaration
@@ -117,7 +111,7 @@ class OutcomeSerializer(serializers.ModelSerializer):
 
 class VersionSerializer(serializers.ModelSerializer):
     line_count = serializers.IntegerField(read_only=True)
-    customs_value = _vnd()
+    customs_value = vnd(read_only=True)
 
     class Meta:
         model = Declaration
@@ -180,9 +174,9 @@ class DeclarationDetailView(APIView):
 class MonthSerializer(serializers.Serializer):
     month = serializers.DateField()
     import_count = serializers.IntegerField()
-    import_value = serializers.DecimalField(max_digits=20, decimal_places=0)
+    import_value = vnd()
     export_count = serializers.IntegerField()
-    export_value = serializers.DecimalField(max_digits=20, decimal_places=0)
+    export_value = vnd()
 
 
 class TradeSerializer(serializers.Serializer):
@@ -190,7 +184,7 @@ class TradeSerializer(serializers.Serializer):
     months = MonthSerializer(many=True)
     outcome_count = serializers.IntegerField()
     violation_count = serializers.IntegerField()
-    additional_tax = serializers.DecimalField(max_digits=20, decimal_places=0)
+    additional_tax = vnd()
 
 
 class EnterpriseTradeView(APIView):

@@ -12,6 +12,7 @@ from rest_framework import generics, serializers
 from enterprises import selectors
 from enterprises.filters import EnterpriseFilter
 from enterprises.models import Enterprise
+from stq02.api.fields import vnd
 from stq02.scoping import READERS
 
 
@@ -41,9 +42,9 @@ class EnterpriseSerializer(serializers.ModelSerializer):
 class EnterpriseSummarySerializer(serializers.Serializer):
     branch_count = serializers.IntegerField()
     violation_count = serializers.IntegerField()
-    violation_fines = serializers.DecimalField(max_digits=20, decimal_places=0)
-    tax_debt = serializers.DecimalField(max_digits=20, decimal_places=0)
-    tax_debt_overdue = serializers.DecimalField(max_digits=20, decimal_places=0)
+    violation_fines = vnd()
+    tax_debt = vnd()
+    tax_debt_overdue = vnd()
     tax_debt_as_of = serializers.DateField(allow_null=True)
     registry_changes = serializers.IntegerField()
 

@@ -9,11 +9,8 @@ from rest_framework.views import APIView
 
 from reports import selectors
 from reports.forms import PeriodForm
+from stq02.api.fields import vnd
 from stq02.scoping import READERS
-
-
-def _money():
-    return serializers.DecimalField(max_digits=20, decimal_places=0)
 
 
 class StatisticsFiguresSerializer(serializers.Serializer):
@@ -22,17 +19,17 @@ class StatisticsFiguresSerializer(serializers.Serializer):
     premises = serializers.IntegerField()
     started = serializers.IntegerField()
     closed = serializers.IntegerField()
-    import_duty = _money()
-    vat = _money()
-    special_consumption_tax = _money()
-    environmental_tax = _money()
-    tax = _money()
-    fine = _money()
-    assessed = _money()
-    collected = _money()
-    appealed = _money()
-    written_off = _money()
-    outstanding = _money()
+    import_duty = vnd()
+    vat = vnd()
+    special_consumption_tax = vnd()
+    environmental_tax = vnd()
+    tax = vnd()
+    fine = vnd()
+    assessed = vnd()
+    collected = vnd()
+    appealed = vnd()
+    written_off = vnd()
+    outstanding = vnd()
 
 
 class StatisticsUnitSerializer(StatisticsFiguresSerializer):
@@ -49,13 +46,13 @@ class StatisticsStateSerializer(serializers.Serializer):
 
 class StatisticsAgeingSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="0_90 | 91_180 | 181_365 | over_365")
-    amount = _money()
+    amount = vnd()
 
 
 class StatisticsMonthSerializer(serializers.Serializer):
     month = serializers.DateField()
-    assessed = _money()
-    collected = _money()
+    assessed = vnd()
+    collected = vnd()
 
 
 class StatisticsSerializer(serializers.Serializer):
@@ -67,7 +64,7 @@ class StatisticsSerializer(serializers.Serializer):
     by_state = StatisticsStateSerializer(many=True)
     ageing_as_of = serializers.DateField()
     ageing = StatisticsAgeingSerializer(many=True)
-    ageing_total = _money()
+    ageing_total = vnd()
     months = StatisticsMonthSerializer(many=True)
 
 
