@@ -572,18 +572,12 @@ class ColumnarSink:
             }
             for name in HEADER_FIELDS:
                 given[name] = rows_of(prepared.header[name], picked)
-            _copy_table(cursor, Declaration, given, with_id=True, lock=self.copying[Declaration])
+            _copy_table(cursor, Declaration, given, lock=self.copying[Declaration])
 
             line_given = {"declaration_id": pa.array(np.repeat(ids, sizes))}
             for name in LINE_FIELDS:
                 line_given[name] = rows_of(prepared.lines[name], taken)
-            _copy_table(
-                cursor,
-                DeclarationLine,
-                line_given,
-                with_id=False,
-                lock=self.copying[DeclarationLine],
-            )
+            _copy_table(cursor, DeclarationLine, line_given, lock=self.copying[DeclarationLine])
         return ids.tolist()
 
     # Other databases (embedded SQLite): the row path's writer.
@@ -612,11 +606,13 @@ class ColumnarSink:
         )
 
 
-def _copy_table(cursor, model, given: dict, *, with_id: bool, lock) -> None:
-    """COPY the columns of ``model``: ``given`` arrays (text "" meaning "not given"
+def _copy_table(cursor, model, given: dict, *, lock) -> None:
+    """COPY every column of ``model``: ``given`` arrays (text "" meaning "not given"
     becomes the field's default, or NULL), every other column its default; the
-    statement runs while ``lock`` is held (its text is written before)."""
-    columns = [f for f in model._meta.concrete_fields if with_id or not f.primary_key]
+    statement runs while ``lock`` is held (its text is written before). The
+    declarations' ids are given (their lines refer to them); goods lines have no
+    key column of their own."""
+    columns = model._meta.concrete_fields
     defaults = bulk.field_defaults(model)
     count = len(next(iter(given.values())))
     arrays = []
