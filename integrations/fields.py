@@ -34,6 +34,8 @@ class RowError(Exception):
 
 _DECIMAL = re.compile(r"-?[0-9]{1,16}(?:\.[0-9]{1,6})?")
 _WHOLE = re.compile(r"[0-9]+(?:\.0*)?")
+VND_DIGITS = 18  # under 10^18 đồng a cell; stored as 64-bit integers (up to 9.2 × 10^18)
+VND_TOTAL_MAX = 2**63 - 1  # the most a declaration's total can be
 
 
 # --- Arrow twins of the checks ------------------------------------------------------------
@@ -205,10 +207,6 @@ def decimal(value: str) -> str:
 decimal.kind = "decimal"
 decimal.inline = lambda v, c: (f"({v} if _decimal_match({v}) else {c}({v}))", {})
 decimal.arrow = _arrow_decimal
-
-
-VND_DIGITS = 18  # under 10^18 đồng a cell; stored as 64-bit integers (up to 9.2 × 10^18)
-VND_TOTAL_MAX = 2**63 - 1  # the most a declaration's total can be
 
 
 def vnd(value: str) -> str:
